@@ -1,0 +1,1 @@
+//! tl-engage (placeholder, filled by its issue).

@@ -1,0 +1,1 @@
+//! tl-orbit (placeholder, filled by its issue).

@@ -1,0 +1,1 @@
+//! tl-sensor (placeholder, filled by its issue).

@@ -1,0 +1,1 @@
+//! tl-server (placeholder, filled by its issue).

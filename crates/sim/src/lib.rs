@@ -1,0 +1,1 @@
+//! tl-sim (placeholder, filled by its issue).

@@ -1,0 +1,1 @@
+//! tl-threat (placeholder, filled by its issue).

@@ -1,0 +1,1 @@
+//! tl-track (placeholder, filled by its issue).

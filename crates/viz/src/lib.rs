@@ -1,0 +1,1 @@
+//! tl-viz (placeholder, filled by its issue).
