@@ -1,0 +1,120 @@
+//! The schemas of every table a run folder can hold.
+//!
+//! **Adding a table** (for the stage that produces it): define a `pub const` schema
+//! here next to the others, add it to [`ALL`], then run
+//! `TL_BLESS=1 cargo test -p tl-io docs_outputs` to regenerate the table list in
+//! `docs/outputs.md` (a test fails while the doc is out of date). The simulator opens a
+//! writer for a table by its schema (`tl_sim::run::Outputs::open`).
+
+use crate::schema::{Column, TableSchema};
+
+/// Columns of [`SATELLITES`].
+pub const SATELLITE_COLUMNS: &[Column] = &[
+    Column::f64("t_s", "s", "Time since the scenario epoch."),
+    Column::u32(
+        "sat_id",
+        "",
+        "Satellite id: index in the run's satellite list (constellations in scenario order, satellites in builder order).",
+    ),
+    Column::string("name", "Satellite name (from the builder or the TLE/OMM)."),
+    Column::string("constellation", "Name of the scenario constellation the satellite belongs to."),
+    Column::f64("pos_eci_x_m", "m", "Position, ECI (TEME of date), x."),
+    Column::f64("pos_eci_y_m", "m", "Position, ECI (TEME of date), y."),
+    Column::f64("pos_eci_z_m", "m", "Position, ECI (TEME of date), z."),
+    Column::f64("vel_eci_x_m_s", "m/s", "Velocity, ECI (TEME of date), x."),
+    Column::f64("vel_eci_y_m_s", "m/s", "Velocity, ECI (TEME of date), y."),
+    Column::f64("vel_eci_z_m_s", "m/s", "Velocity, ECI (TEME of date), z."),
+    Column::f64("pos_ecef_x_m", "m", "Position, ECEF (PEF: ECI rotated by GMST, no polar motion), x."),
+    Column::f64("pos_ecef_y_m", "m", "Position, ECEF (PEF), y."),
+    Column::f64("pos_ecef_z_m", "m", "Position, ECEF (PEF), z."),
+    Column::f64("vel_ecef_x_m_s", "m/s", "Velocity relative to the rotating Earth, ECEF (PEF), x."),
+    Column::f64("vel_ecef_y_m_s", "m/s", "Velocity relative to the rotating Earth, ECEF (PEF), y."),
+    Column::f64("vel_ecef_z_m_s", "m/s", "Velocity relative to the rotating Earth, ECEF (PEF), z."),
+    Column::f64("lat_deg", "deg", "Geodetic latitude on WGS84 of the sub-satellite point."),
+    Column::f64("lon_deg", "deg", "Longitude on WGS84, east positive, in (-180, 180]."),
+    Column::f64("alt_m", "m", "Height above the WGS84 ellipsoid."),
+];
+
+/// `satellites`: one row per satellite per sampled time step (every
+/// `output.sample_every`-th step), sorted by time then `sat_id`.
+pub const SATELLITES: TableSchema = TableSchema::new(
+    "satellites",
+    "One row per satellite per sampled time step (every `output.sample_every`-th step), sorted by `t_s` then `sat_id`.",
+    SATELLITE_COLUMNS,
+);
+
+/// Every table a run can write, in the order they are documented.
+pub const ALL: &[&TableSchema] = &[&SATELLITES];
+
+/// Find a table schema by name.
+pub fn by_name(name: &str) -> Option<&'static TableSchema> {
+    ALL.iter().copied().find(|t| t.name == name)
+}
+
+/// Marker lines around the generated part of `docs/outputs.md`.
+pub const DOC_BEGIN: &str = "<!-- BEGIN GENERATED TABLES (tl_io::tables::markdown; do not edit by hand) -->";
+/// See [`DOC_BEGIN`].
+pub const DOC_END: &str = "<!-- END GENERATED TABLES -->";
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+/// Markdown reference of the given tables: a heading, a description and a column table
+/// for each.
+pub fn markdown(tables: &[&TableSchema]) -> String {
+    let mut s = String::new();
+    for t in tables {
+        s.push_str(&format!("### `{}`\n\n{}\n\n", t.name, md_escape(&t.doc)));
+        s.push_str("| column | type | unit | meaning |\n| --- | --- | --- | --- |\n");
+        for c in t.columns.iter() {
+            let ty = if c.non_finite_ok { format!("{} (NaN allowed)", c.ty) } else { c.ty.to_string() };
+            let unit = if c.unit.is_empty() { "-".to_string() } else { md_escape(&c.unit) };
+            s.push_str(&format!("| `{}` | {} | {} | {} |\n", c.name, ty, unit, md_escape(&c.doc)));
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// JSON description of the given tables (what `tracklayer schema --json` prints).
+pub fn json(tables: &[&TableSchema]) -> String {
+    serde_json::to_string_pretty(tables).expect("schemas serialise")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_schemas_are_well_formed_and_unique() {
+        for (i, t) in ALL.iter().enumerate() {
+            t.check().unwrap();
+            assert!(ALL[..i].iter().all(|u| u.name != t.name), "duplicate table {}", t.name);
+        }
+    }
+
+    /// `docs/outputs.md` must list exactly the schemas above. Regenerate with
+    /// `TL_BLESS=1 cargo test -p tl-io docs_outputs`.
+    #[test]
+    fn docs_outputs_md_is_up_to_date() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/outputs.md");
+        let doc = std::fs::read_to_string(&path).expect("docs/outputs.md exists");
+        let (Some(b), Some(e)) = (doc.find(DOC_BEGIN), doc.find(DOC_END)) else {
+            panic!("docs/outputs.md lacks the generated-section markers {DOC_BEGIN:?} / {DOC_END:?}");
+        };
+        let want = format!("\n\n{}", markdown(ALL));
+        let have = &doc[b + DOC_BEGIN.len()..e];
+        if have != want {
+            if std::env::var_os("TL_BLESS").is_some() {
+                let new = format!("{}{}{}", &doc[..b + DOC_BEGIN.len()], want, &doc[e..]);
+                std::fs::write(&path, new).unwrap();
+            } else {
+                panic!(
+                    "docs/outputs.md is out of date with tl_io::tables::ALL; \
+                     run `TL_BLESS=1 cargo test -p tl-io docs_outputs` and commit the result"
+                );
+            }
+        }
+    }
+}
