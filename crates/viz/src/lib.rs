@@ -6,8 +6,14 @@
 //!   outline) rendered with plotters to SVG or PNG, with an embedded font ([`font`]) and
 //!   an embedded Natural Earth land outline ([`world`]).
 //!
+//! * [`scene`]: what the globe viewer draws (satellites, truth objects, lines of sight,
+//!   tracks, engagements), filled from a run folder or live;
+//! * [`czml`]: a [`scene::Scene`] as CZML, Cesium's scene format, with bounded size.
+//!
 //! Nothing here reads the clock, the network or system fonts.
 
+pub mod czml;
 pub mod font;
 pub mod plot;
+pub mod scene;
 pub mod world;
