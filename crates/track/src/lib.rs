@@ -1,1 +1,28 @@
-//! tl-track (placeholder, filled by its issue).
+//! # tl-track
+//!
+//! Multi-sensor, multi-target tracking and fusion, from first detection to impact
+//! prediction. The tracker sees only detections (or Cartesian measurements), never
+//! truth; scoring against truth lives in [`metrics`], which the tracking path never
+//! calls.
+//!
+//! Components (Stone Soup's way, with Rust types selected by configuration):
+//!
+//! * [`motion`]: NCV, ballistic (gravity + J2), boost (thrust along velocity with an
+//!   estimated magnitude), reentry (drag with an estimated ballistic coefficient);
+//! * [`filter`]: EKF and cubature filters, predictor/updater, Joseph-form updates,
+//!   measurement models (3-D position, angles, angles + rates);
+//! * [`assign`]: Jonker–Volgenant assignment, clustering, JPDA marginals;
+//! * [`cartesian`]: the Cartesian-mode tracker (and the peer-benchmark formats);
+//! * [`linalg`]: covariance hygiene and chi-square quantiles;
+//! * [`metrics`]: OSPA, GOSPA, RMSE, completeness, purity, ID switches, NEES.
+//!
+//! Models, equations and sources: `docs/models/tracking.md`.
+
+#![allow(clippy::needless_range_loop)] // index loops read best in matrix code
+
+pub mod assign;
+pub mod cartesian;
+pub mod filter;
+pub mod linalg;
+pub mod metrics;
+pub mod motion;

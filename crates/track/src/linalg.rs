@@ -1,0 +1,296 @@
+//! Small fixed-size linear algebra for the filters: covariance hygiene (symmetry,
+//! positive definiteness) and Cholesky-based solves. Everything is stack-allocated
+//! (`nalgebra::SMatrix`), so the hot path never allocates.
+
+use nalgebra::{SMatrix, SVector};
+
+/// Why a covariance could not be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CovError {
+    /// A NaN or infinite entry.
+    #[error("covariance has a non-finite entry")]
+    NonFinite,
+    /// Not positive definite even after the jitter the guard is allowed to add.
+    #[error("covariance is not positive definite")]
+    NotPositiveDefinite,
+}
+
+/// Replace `p` by `(p + p^T) / 2`.
+#[inline]
+pub fn symmetrize<const N: usize>(p: &mut SMatrix<f64, N, N>) {
+    for i in 0..N {
+        for j in (i + 1)..N {
+            let m = 0.5 * (p[(i, j)] + p[(j, i)]);
+            p[(i, j)] = m;
+            p[(j, i)] = m;
+        }
+    }
+}
+
+/// Make `p` symmetric and check it is positive definite. When the Cholesky
+/// factorisation fails by round-off (smallest eigenvalue slightly negative), a jitter of
+/// `1e-12 * max diagonal` is added to the diagonal, growing tenfold up to three times.
+/// Returns an error (and leaves `p` unchanged apart from symmetrisation) when the matrix
+/// is non-finite or far from positive definite, so the caller can reject the update
+/// instead of poisoning the track.
+pub fn guard_pd<const N: usize>(p: &mut SMatrix<f64, N, N>) -> Result<(), CovError> {
+    symmetrize(p);
+    if p.iter().any(|v| !v.is_finite()) {
+        return Err(CovError::NonFinite);
+    }
+    if p.cholesky().is_some() {
+        return Ok(());
+    }
+    let dmax = (0..N).map(|i| p[(i, i)]).fold(0.0f64, f64::max);
+    if dmax <= 0.0 {
+        return Err(CovError::NotPositiveDefinite);
+    }
+    let mut eps = 1e-12 * dmax;
+    for _ in 0..4 {
+        let mut q = *p;
+        for i in 0..N {
+            q[(i, i)] += eps;
+        }
+        if q.cholesky().is_some() {
+            *p = q;
+            return Ok(());
+        }
+        eps *= 10.0;
+    }
+    Err(CovError::NotPositiveDefinite)
+}
+
+/// A factorised innovation covariance `S` (M x M, SPD): solves, inverse, log-determinant.
+#[derive(Clone, Copy, Debug)]
+pub struct SpdFactor<const M: usize> {
+    /// Lower Cholesky factor L with S = L L^T.
+    pub l: SMatrix<f64, M, M>,
+}
+
+impl<const M: usize> SpdFactor<M> {
+    /// Factorise `s` (symmetrised first). `None` when not positive definite or non-finite.
+    #[inline]
+    pub fn new(s: &SMatrix<f64, M, M>) -> Option<Self> {
+        let mut s = *s;
+        symmetrize(&mut s);
+        if s.iter().any(|v| !v.is_finite()) {
+            return None;
+        }
+        s.cholesky().map(|c| Self { l: c.unpack() })
+    }
+
+    /// Squared Mahalanobis length `v^T S^-1 v`.
+    #[inline]
+    pub fn mahalanobis2(&self, v: &SVector<f64, M>) -> f64 {
+        let y = self.solve_lower(v);
+        y.norm_squared()
+    }
+
+    /// Solve `L y = v` (forward substitution).
+    #[inline]
+    pub fn solve_lower(&self, v: &SVector<f64, M>) -> SVector<f64, M> {
+        let mut y = *v;
+        for i in 0..M {
+            let mut s = y[i];
+            for k in 0..i {
+                s -= self.l[(i, k)] * y[k];
+            }
+            y[i] = s / self.l[(i, i)];
+        }
+        y
+    }
+
+    /// Solve `L^T x = y` (back substitution).
+    #[inline]
+    pub fn solve_upper(&self, y: &SVector<f64, M>) -> SVector<f64, M> {
+        let mut x = *y;
+        for i in (0..M).rev() {
+            let mut s = x[i];
+            for k in (i + 1)..M {
+                s -= self.l[(k, i)] * x[k];
+            }
+            x[i] = s / self.l[(i, i)];
+        }
+        x
+    }
+
+    /// `S^-1 v`.
+    #[inline]
+    pub fn solve(&self, v: &SVector<f64, M>) -> SVector<f64, M> {
+        self.solve_upper(&self.solve_lower(v))
+    }
+
+    /// `S^-1` (symmetric).
+    #[inline]
+    pub fn inverse(&self) -> SMatrix<f64, M, M> {
+        let mut inv = SMatrix::<f64, M, M>::zeros();
+        for j in 0..M {
+            let mut e = SVector::<f64, M>::zeros();
+            e[j] = 1.0;
+            inv.set_column(j, &self.solve(&e));
+        }
+        symmetrize(&mut inv);
+        inv
+    }
+
+    /// `ln det S`.
+    #[inline]
+    pub fn ln_det(&self) -> f64 {
+        (0..M).map(|i| self.l[(i, i)].ln()).sum::<f64>() * 2.0
+    }
+}
+
+/// Regularised lower incomplete gamma function P(a, x) (series for x < a + 1, Lentz
+/// continued fraction otherwise; relative accuracy ~1e-14).
+pub fn gamma_p(a: f64, x: f64) -> f64 {
+    if x <= 0.0 {
+        return 0.0;
+    }
+    let gln = ln_gamma(a);
+    if x < a + 1.0 {
+        let mut ap = a;
+        let mut sum = 1.0 / a;
+        let mut del = sum;
+        for _ in 0..1000 {
+            ap += 1.0;
+            del *= x / ap;
+            sum += del;
+            if del.abs() < sum.abs() * 1e-16 {
+                break;
+            }
+        }
+        (sum.ln() - x + a * x.ln() - gln).exp()
+    } else {
+        let tiny = 1e-300;
+        let mut b = x + 1.0 - a;
+        let mut c = 1.0 / tiny;
+        let mut d = 1.0 / b;
+        let mut h = d;
+        for i in 1..1000 {
+            let an = -(i as f64) * (i as f64 - a);
+            b += 2.0;
+            d = an * d + b;
+            if d.abs() < tiny {
+                d = tiny;
+            }
+            c = b + an / c;
+            if c.abs() < tiny {
+                c = tiny;
+            }
+            d = 1.0 / d;
+            let del = d * c;
+            h *= del;
+            if (del - 1.0).abs() < 1e-16 {
+                break;
+            }
+        }
+        1.0 - (-x + a * x.ln() - gln).exp() * h
+    }
+}
+
+/// ln Gamma(x) for x > 0 (Lanczos approximation, g = 7, n = 9; ~1e-15 relative).
+pub fn ln_gamma(x: f64) -> f64 {
+    const G: f64 = 7.0;
+    const C: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    if x < 0.5 {
+        let pi = std::f64::consts::PI;
+        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
+    }
+    let x = x - 1.0;
+    let mut a = C[0];
+    let t = x + G + 0.5;
+    for (i, c) in C.iter().enumerate().skip(1) {
+        a += c / (x + i as f64);
+    }
+    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
+}
+
+/// Chi-square cumulative distribution with `dof` degrees of freedom at `x`.
+pub fn chi2_cdf(x: f64, dof: f64) -> f64 {
+    gamma_p(0.5 * dof, 0.5 * x)
+}
+
+/// Chi-square quantile: the `x` with `chi2_cdf(x, dof) = prob` (bisection to 1e-12
+/// relative). `prob` in (0, 1).
+///
+/// ```
+/// // 95 % point of chi-square with 3 dof: 7.8147 (tables)
+/// assert!((tl_track::linalg::chi2_quantile(0.95, 3.0) - 7.814_727_9).abs() < 1e-6);
+/// ```
+pub fn chi2_quantile(prob: f64, dof: f64) -> f64 {
+    let p = prob.clamp(1e-15, 1.0 - 1e-15);
+    let mut lo = 0.0;
+    let mut hi = dof.max(1.0);
+    while chi2_cdf(hi, dof) < p {
+        hi *= 2.0;
+    }
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if chi2_cdf(mid, dof) < p {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi - lo <= 1e-12 * hi {
+            break;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nalgebra::{Matrix3, Vector3};
+
+    #[test]
+    fn chi2_table_values() {
+        // Standard table values (e.g. Abramowitz & Stegun table 26.8).
+        for (p, k, x) in [
+            (0.95, 1.0, 3.841_458_8),
+            (0.99, 2.0, 9.210_340_4),
+            (0.05, 6.0, 1.635_383_5),
+            (0.975, 60.0, 83.297_67),
+            (0.025, 300.0, 253.912_2),
+        ] {
+            let q = chi2_quantile(p, k);
+            assert!((q - x).abs() / x < 1e-6, "p {p} k {k}: {q} vs {x}");
+        }
+    }
+
+    #[test]
+    fn spd_factor_matches_inverse() {
+        let s = Matrix3::new(4.0, 1.0, 0.5, 1.0, 3.0, 0.2, 0.5, 0.2, 2.0);
+        let f = SpdFactor::new(&s).unwrap();
+        let inv = s.try_inverse().unwrap();
+        assert!((f.inverse() - inv).norm() < 1e-12);
+        let v = Vector3::new(1.0, -2.0, 0.5);
+        assert!((f.mahalanobis2(&v) - (v.transpose() * inv * v)[0]).abs() < 1e-12);
+        assert!((f.ln_det() - s.determinant().ln()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn guard_rejects_bad_and_repairs_roundoff() {
+        let mut bad = Matrix3::new(1.0, 2.0, 0.0, 2.0, 1.0, 0.0, 0.0, 0.0, 1.0);
+        assert_eq!(guard_pd(&mut bad), Err(CovError::NotPositiveDefinite));
+        let mut nan = Matrix3::identity();
+        nan[(1, 1)] = f64::NAN;
+        assert_eq!(guard_pd(&mut nan), Err(CovError::NonFinite));
+        // Rank-deficient by round-off: a v v^T with v along (1,1,0) plus tiny negative.
+        let v = Vector3::new(1.0, 1.0, 0.0);
+        let mut p = v * v.transpose() + Matrix3::from_diagonal(&Vector3::new(0.0, 0.0, 1.0));
+        p[(0, 0)] -= 1e-15;
+        assert!(guard_pd(&mut p).is_ok());
+        assert!(p.cholesky().is_some());
+    }
+}

@@ -1,0 +1,1 @@
+//! Track scoring over time (filled in below).
