@@ -43,8 +43,48 @@ pub const SATELLITES: TableSchema = TableSchema::new(
     SATELLITE_COLUMNS,
 );
 
+/// Columns of [`DETECTIONS`] (one per `tl_core::detection::Detection` field, plus the
+/// scoring-only `truth_id`).
+pub const DETECTION_COLUMNS: &[Column] = &[
+    Column::f64("t_obs_s", "s", "Time of observation the payload reports (includes its time-tag error), s since the scenario epoch."),
+    Column::f64("t_arrival_s", "s", "Time the report reaches the fusion node (observation + onboard processing + latency)."),
+    Column::u32("sat_id", "", "Satellite id (index in the `satellites` table)."),
+    Column::u32("sensor_id", "", "Payload index on that satellite (0 = first payload of its constellation)."),
+    Column::f64("sat_pos_eci_x_m", "m", "Satellite position at the observation, ECI (TEME of date), x."),
+    Column::f64("sat_pos_eci_y_m", "m", "Satellite position at the observation, ECI, y."),
+    Column::f64("sat_pos_eci_z_m", "m", "Satellite position at the observation, ECI, z."),
+    Column::f64("los_eci_x", "", "Measured line of sight, unit vector, ECI, x."),
+    Column::f64("los_eci_y", "", "Measured line of sight, ECI, y."),
+    Column::f64("los_eci_z", "", "Measured line of sight, ECI, z."),
+    Column::f64(
+        "cov_11_rad2",
+        "rad^2",
+        "Angle covariance in the LOS basis of `tl_core::geom::los_basis` (e1 = normalise(z x los), e2 = los x e1): variance along e1.",
+    ),
+    Column::f64("cov_12_rad2", "rad^2", "Angle covariance, e1-e2 term."),
+    Column::f64("cov_22_rad2", "rad^2", "Angle covariance, variance along e2."),
+    Column::f64("rate_1_rad_s", "rad/s", "Measured LOS angle rate along e1 (onboard reports); NaN for raw frames.").nan_ok(),
+    Column::f64("rate_2_rad_s", "rad/s", "Measured LOS angle rate along e2; NaN for raw frames.").nan_ok(),
+    Column::f64("rate_var_1_rad2_s2", "rad^2/s^2", "Variance of `rate_1_rad_s`; NaN for raw frames.").nan_ok(),
+    Column::f64("rate_var_2_rad2_s2", "rad^2/s^2", "Variance of `rate_2_rad_s`; NaN for raw frames.").nan_ok(),
+    Column::u32("frames_used", "", "Focal-plane frames that formed the report (1 for raw frames and scanner looks)."),
+    Column::f64("snr", "", "Measured signal-to-noise ratio of the mean frame."),
+    Column::f64("intensity_w_sr", "W/sr", "Apparent in-band radiant intensity (measured irradiance times range squared, not corrected for the atmosphere).")
+        .nan_ok(),
+    Column::string("background", "`earth` (look-down) or `space` (above the horizon)."),
+    Column::i64("truth_id", "", "Truth object id, -1 for a false alarm. For scoring only: the tracker never reads it."),
+];
+
+/// `detections`: every payload report of the run, in generation order (window time, then
+/// satellite, payload, object); sort by `t_arrival_s` to replay what the fusion node saw.
+pub const DETECTIONS: TableSchema = TableSchema::new(
+    "detections",
+    "Every payload report of the run in generation order (report window, then `sat_id`, `sensor_id`, object); sort by `t_arrival_s` to replay arrivals. `truth_id` is for scoring only.",
+    DETECTION_COLUMNS,
+);
+
 /// Every table a run can write, in the order they are documented.
-pub const ALL: &[&TableSchema] = &[&SATELLITES];
+pub const ALL: &[&TableSchema] = &[&SATELLITES, &DETECTIONS];
 
 /// Find a table schema by name.
 pub fn by_name(name: &str) -> Option<&'static TableSchema> {
