@@ -1,1 +1,25 @@
-//! tl-engage (placeholder, filled by its issue).
+//! # tl-engage
+//!
+//! Boost-phase engagements for tracklayer: can weapons in orbit kill missiles while
+//! their engines still burn, and how many would it take?
+//!
+//! * [`laser`]: space-based lasers — diffraction, beam quality and jitter, intensity on
+//!   target, dwell, lasing a moving target with line of sight and an altitude floor;
+//! * [`interceptor`]: space-based interceptors — straight-line reach, Lambert-based
+//!   earliest intercept of a predicted boost trajectory before burnout;
+//! * [`lambert`]: our universal-variable Lambert solver;
+//! * [`geometry`]: line of sight over the limb, horizon ranges, absentee-ratio estimates;
+//! * [`path`]: a target's sampled (predicted or true) trajectory;
+//! * [`platform`]: weapon carriers (closed-form circular orbits for studies);
+//! * [`sizing`]: Monte Carlo constellation sizing (weapons needed so a salvo launched at a
+//!   random time is engaged with a given confidence).
+//!
+//! Model sources and derivations: `docs/models/engage.md`. Units are SI inside (m, s,
+//! rad, W, J/m^2); names carry units.
+
+pub mod geometry;
+pub mod interceptor;
+pub mod lambert;
+pub mod laser;
+pub mod path;
+pub mod platform;
