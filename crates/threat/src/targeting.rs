@@ -353,13 +353,13 @@ const R_SCALE: f64 = 6.371e6;
 
 impl Problem<'_> {
     fn boost(&mut self, psi: f64, delta: f64, cutoff: Option<f64>) -> BoostRun {
+        let h = self.int.boost_step_s;
+        self.boost_with_step(psi, delta, cutoff, h)
+    }
+
+    fn boost_with_step(&mut self, psi: f64, delta: f64, cutoff: Option<f64>, h: f64) -> BoostRun {
         self.runs += 1;
-        self.m.run_boost(
-            &self.earth,
-            &self.pad,
-            &Guidance { psi, delta, tau_cutoff: cutoff },
-            self.int.boost_step_s,
-        )
+        self.m.run_boost(&self.earth, &self.pad, &Guidance { psi, delta, tau_cutoff: cutoff }, h)
     }
 
     /// Burnout state at cut-off `tau` from a full-burn run (interpolated in the last stage).
@@ -557,7 +557,8 @@ pub fn fly(
         range_lo_km: f64,
     }
     let probe = |pb: &mut Problem, d: f64| -> Option<Probe> {
-        let run = pb.boost(psi0, d, None);
+        // The bracket only seeds Newton: a coarse step (4x the flight's) is enough.
+        let run = pb.boost_with_step(psi0, d, None, 4.0 * pb.int.boost_step_s);
         if run.crashed {
             return None;
         }
