@@ -1,1 +1,51 @@
-fn main() {}
+//! `tracklayer`: the command-line program. Argument parsing and printing only; the
+//! work is done by the library crates. One module per subcommand: add a subcommand with
+//! a `cmd_<name>.rs` file and one line in [`Command`] and [`main`].
+
+mod cmd_run;
+mod cmd_scenarios;
+mod cmd_schema;
+mod cmd_validate;
+mod common;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// tracklayer: space-based missile warning, tracking and boost-phase defence simulator.
+#[derive(Parser)]
+#[command(name = "tracklayer", version, propagate_version = true)]
+#[command(about = "tracklayer: simulate space-based missile warning, tracking and boost-phase defence")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario (the default built-in one when none is given) into a run folder.
+    Run(cmd_run::Args),
+    /// Check a scenario file without running it.
+    Validate(cmd_validate::Args),
+    /// List the built-in scenarios, or print one (`scenarios show NAME`).
+    Scenarios(cmd_scenarios::Args),
+    /// Print the schemas of the output tables (Markdown or JSON).
+    Schema(cmd_schema::Args),
+}
+
+fn main() -> ExitCode {
+    common::install_panic_hook();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(a) => cmd_run::main(a),
+        Command::Validate(a) => cmd_validate::main(a),
+        Command::Scenarios(a) => cmd_scenarios::main(a),
+        Command::Schema(a) => cmd_schema::main(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            e.print();
+            e.exit_code()
+        }
+    }
+}

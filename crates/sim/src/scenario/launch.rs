@@ -1,0 +1,146 @@
+//! `[[launch]]`: one missile launch.
+//!
+//! The threat crate may move [`LaunchConfig`] into its own crate (`pub use
+//! tl_threat::...::LaunchConfig;`) and extend [`validate`]; the fields below are the
+//! agreed scenario format.
+
+use super::Problems;
+use serde::{Deserialize, Serialize};
+use tl_core::check::{fmt_f64, in_range};
+use tl_core::wgs84::{Geodetic, central_angle_rad};
+
+/// Trajectory shape.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TrajectoryShape {
+    /// The minimum-energy trajectory for the range.
+    #[default]
+    MinimumEnergy,
+    /// Higher than minimum energy: give `apogee_km`.
+    Lofted,
+    /// Lower than minimum energy: give `flight_path_deg` or `apogee_km`.
+    Depressed,
+}
+
+/// One launch.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LaunchConfig {
+    /// Identifier, unique in the scenario (used in tables and the summary).
+    pub id: String,
+    /// Missile type: a catalogue name (`icbm-solid-3`, `icbm-liquid-2`, `slbm`, `irbm`,
+    /// `srbm`) or the name of a `[[missile]]` in this file.
+    pub missile: String,
+    /// Launch site geodetic latitude (WGS84), deg, -90..=90.
+    pub site_lat_deg: f64,
+    /// Launch site longitude, deg east, -180..=180.
+    pub site_lon_deg: f64,
+    /// Aim point geodetic latitude (WGS84), deg, -90..=90.
+    pub aim_lat_deg: f64,
+    /// Aim point longitude, deg east, -180..=180.
+    pub aim_lon_deg: f64,
+    /// Lift-off time, s since the scenario epoch, within 0..=duration_s.
+    pub time_s: f64,
+    /// Trajectory shape (default `minimum-energy`).
+    #[serde(default)]
+    pub shape: TrajectoryShape,
+    /// Apogee altitude, km (`lofted`; or `depressed` instead of `flight_path_deg`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apogee_km: Option<f64>,
+    /// Burnout flight-path angle above the local horizontal, deg (`depressed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flight_path_deg: Option<f64>,
+}
+
+/// Check the launches. `missiles` are all names launches may use (catalogue and file).
+pub(crate) fn validate(
+    launches: &[LaunchConfig],
+    missiles: &[String],
+    duration_s: f64,
+    problems: &mut Problems,
+) {
+    for (i, l) in launches.iter().enumerate() {
+        let p = format!("launch[{i}]");
+        problems.name(&format!("{p}.id"), &l.id);
+        if launches[..i].iter().any(|m| m.id == l.id) {
+            problems.push(&format!("{p}.id"), format!("{:?}", l.id), "unique among launches");
+        }
+        if !missiles.contains(&l.missile) {
+            problems.push(
+                &format!("{p}.missile"),
+                format!("{:?}", l.missile),
+                format!("a catalogue missile or a [[missile]] of this file: {}", missiles.join(", ")),
+            );
+        }
+        let lat_ok = problems.check(&p, in_range("site_lat_deg", l.site_lat_deg, -90.0, 90.0)).is_some();
+        let lon_ok = problems.check(&p, in_range("site_lon_deg", l.site_lon_deg, -180.0, 180.0)).is_some();
+        let alat_ok = problems.check(&p, in_range("aim_lat_deg", l.aim_lat_deg, -90.0, 90.0)).is_some();
+        let alon_ok = problems.check(&p, in_range("aim_lon_deg", l.aim_lon_deg, -180.0, 180.0)).is_some();
+        if lat_ok && lon_ok && alat_ok && alon_ok {
+            let site = Geodetic::from_deg(l.site_lat_deg, l.site_lon_deg, 0.0);
+            let aim = Geodetic::from_deg(l.aim_lat_deg, l.aim_lon_deg, 0.0);
+            let deg = central_angle_rad(&site, &aim).to_degrees();
+            if deg < 0.5 {
+                problems.push(
+                    &format!("{p}.aim_lat_deg"),
+                    format!("{} (aim point {deg:.3} deg from the launch site)", fmt_f64(l.aim_lat_deg)),
+                    "an aim point at least 0.5 deg (about 55 km) from the launch site",
+                );
+            }
+        }
+        problems.check(
+            &p,
+            in_range("time_s", l.time_s, 0.0, duration_s).map_err(|e| tl_core::check::FieldError {
+                allowed: format!("{} (inside the run)", e.allowed),
+                ..e
+            }),
+        );
+        let apogee = |problems: &mut Problems| {
+            if let Some(a) = l.apogee_km {
+                problems.check(&p, in_range("apogee_km", a, 50.0, 5_000.0));
+            }
+        };
+        match l.shape {
+            TrajectoryShape::MinimumEnergy => {
+                for (name, v) in [("apogee_km", l.apogee_km), ("flight_path_deg", l.flight_path_deg)] {
+                    if let Some(v) = v {
+                        problems.push(
+                            &format!("{p}.{name}"),
+                            fmt_f64(v),
+                            "absent for shape = \"minimum-energy\" (use \"lofted\" or \"depressed\")",
+                        );
+                    }
+                }
+            }
+            TrajectoryShape::Lofted => {
+                if l.apogee_km.is_none() {
+                    problems.push(&format!("{p}.apogee_km"), "missing", "given for shape = \"lofted\"");
+                }
+                if let Some(v) = l.flight_path_deg {
+                    problems.push(
+                        &format!("{p}.flight_path_deg"),
+                        fmt_f64(v),
+                        "absent for shape = \"lofted\"",
+                    );
+                }
+                apogee(problems);
+            }
+            TrajectoryShape::Depressed => match (l.apogee_km, l.flight_path_deg) {
+                (None, None) => problems.push(
+                    &format!("{p}.flight_path_deg"),
+                    "missing",
+                    "given (or apogee_km) for shape = \"depressed\"",
+                ),
+                (Some(_), Some(f)) => problems.push(
+                    &format!("{p}.flight_path_deg"),
+                    fmt_f64(f),
+                    "absent when apogee_km is given (one of the two)",
+                ),
+                (None, Some(f)) => {
+                    problems.check(&p, in_range("flight_path_deg", f, 1.0, 45.0));
+                }
+                (Some(_), None) => apogee(problems),
+            },
+        }
+    }
+}

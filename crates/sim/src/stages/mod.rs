@@ -1,0 +1,16 @@
+//! The stages of the run loop, one module each. [`build`] lists them in loop order:
+//! adding a stage is one module and one line there.
+
+pub mod satellites;
+
+use crate::run::{RunError, Stage};
+use crate::scenario::Prepared;
+
+/// The stages of a run, in the order they run within each step.
+pub fn build(p: &Prepared) -> Result<Vec<Box<dyn Stage + '_>>, RunError> {
+    Ok(vec![
+        Box::new(satellites::SatellitesStage::new(p)),
+        // threat (truth objects), sensors (detections), tracker (tracks) and engagements
+        // are added here by their issues.
+    ])
+}
