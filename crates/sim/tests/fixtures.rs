@@ -125,3 +125,15 @@ fn mutated_scenarios_never_panic() {
     }
     assert!(n > 100, "only {n} mutants were rejected");
 }
+
+#[test]
+fn unknown_output_table_lists_the_known_ones() {
+    let text =
+        builtin::get("tranche0-quick").unwrap().text.to_string() + "\n[output]\ntables = [\"sattelites\"]\n";
+    let e = load(&Source::builtin("t", &text)).unwrap_err().to_string();
+    assert!(e.contains("output.tables[0] = \"sattelites\": must be one of satellites"), "{e}");
+    let e = load(&Source::builtin("t", &text.replace("\"sattelites\"", "\"satellites\", \"satellites\"")))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("output.tables[1] = \"satellites\": must be listed once"), "{e}");
+}
