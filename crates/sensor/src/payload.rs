@@ -480,10 +480,10 @@ impl PayloadConfig {
 
         // Defaults by kind and band (docs/models/sensor.md, "Default parameters").
         let (ifov_def, nei_def, cf_def, floor_def_urad, bias_def) = match (cued, band_kind) {
-            (false, BandKind::Lwir) => (100.0, 3.0e-13, 0.5, 5.0, 20.0),
+            (false, BandKind::Lwir) => (100.0, 4.0e-13, 0.5, 5.0, 20.0),
             (false, _) => (100.0, 3.0e-12, 0.5, 5.0, 20.0),
-            (true, BandKind::Lwir) => (10.0, 2.0e-14, 0.5, 0.5, 3.0),
-            (true, _) => (10.0, 3.0e-13, 0.5, 0.5, 3.0),
+            (true, BandKind::Lwir) => (10.0, 4.0e-14, 0.5, 0.5, 3.0),
+            (true, _) => (10.0, 1.0e-12, 0.5, 0.5, 3.0),
         };
         let ifov_rad = opt_range("ifov_urad", self.ifov_urad, ifov_def, 1e-3, 1e5)? * 1e-6;
         let nei_w_m2 = opt_pos("nei_w_m2", self.nei_w_m2, nei_def)?;
