@@ -17,7 +17,7 @@ use tl_core::rng::RngStream;
 use tl_core::wgs84::Geodetic;
 use tl_sensor::geometry::EarthShape;
 use tl_sensor::payload::PayloadConfig;
-use tl_sensor::signature::{PlumeState, PlumeTable, SeenObject, Signatures};
+use tl_sensor::signature::{SeenObject, Signatures};
 use tl_sensor::system::{DetectionBatch, SatState, SensorSystem, SystemConfig};
 
 fn main() {
@@ -58,14 +58,7 @@ pub fn scene(case: &str) -> (SensorSystem, Vec<SatState>, Vec<SeenObject>) {
     let payloads = vec![leo.build().unwrap(), geo.build().unwrap()];
     let mut assign = vec![vec![0usize]; 240];
     assign.extend(vec![vec![1usize]; 6]);
-    let sig = Signatures {
-        plumes: vec![PlumeTable {
-            altitude_m: vec![0.0, 20e3, 60e3, 120e3],
-            swir_w_sr: vec![5e4, 2e5, 5e5, 8e5],
-            mwir_w_sr: vec![1e5, 4e5, 1e6, 1.5e6],
-        }],
-        ..Default::default()
-    };
+    let sig = Signatures::default();
     let rot = EarthRotation::with_angle(0.0, 7.292_115e-5);
     let sys = SensorSystem::new(
         SystemConfig { seed: 1, trial: 0, earth: EarthShape::WGS84, rotation: rot, sun: None },
@@ -91,7 +84,10 @@ pub fn scene(case: &str) -> (SensorSystem, Vec<SatState>, Vec<SeenObject>) {
             let mut o = SeenObject::inert((launch * 30 + j) as u32, p, v);
             o.acc_eci_m_s2 = accel_j2(&p);
             if j == 0 {
-                o.plume = Some(PlumeState { table: 0, thrust_fraction: 1.0 });
+                // a boosting stack: public-order plume intensities (the catalogue's tables
+                // give ~1e5-1e6 W/sr)
+                o.plume_swir_w_sr = 3e5;
+                o.plume_mwir_w_sr = 6e5;
             }
             objs.push(o);
         }

@@ -27,7 +27,9 @@ fn main() {
         (40, 5, 1, "name='w'\nfield_of_regard='cone'\nfor_deg=100"),
         (40, 5, 1, "name='w'\ngrazing_altitude_km=0"),
     ];
-    println!("| T/P/F | payload | >=1 mean | >=2 mean | area always >=1 | area always >=2 | worst point >=1 | worst >=2 | longest gap >=1 (s) | mean gap >=1 (s) | longest gap >=2 (s) | mean gap >=2 (s) |");
+    println!(
+        "| T/P/F | payload | >=1 mean | >=2 mean | area always >=1 | area always >=2 | worst point >=1 | worst >=2 | longest gap >=1 (s) | mean gap >=1 (s) | longest gap >=2 (s) | mean gap >=2 (s) |"
+    );
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for &(t, p, f, pay) in cases {
         let spec: OrbitSpec = toml::from_str(&format!(

@@ -191,11 +191,12 @@ pub struct CoverageSummary {
 
 /// Positions of `sats` at each of `times_s` (ECI, m), as `[time][satellite]`, computed in
 /// parallel over satellites. Fails on the first propagation error (in satellite order).
-pub fn sample_positions(sats: &[tl_orbit::Satellite], times_s: &[f64]) -> Result<Vec<Vec<Vec3>>, tl_orbit::OrbitError> {
-    let per_sat: Vec<Result<Vec<Vec3>, tl_orbit::OrbitError>> = sats
-        .par_iter()
-        .map(|s| times_s.iter().map(|&t| s.state_eci(t).map(|(p, _)| p)).collect())
-        .collect();
+pub fn sample_positions(
+    sats: &[tl_orbit::Satellite],
+    times_s: &[f64],
+) -> Result<Vec<Vec<Vec3>>, tl_orbit::OrbitError> {
+    let per_sat: Vec<Result<Vec<Vec3>, tl_orbit::OrbitError>> =
+        sats.par_iter().map(|s| times_s.iter().map(|&t| s.state_eci(t).map(|(p, _)| p)).collect()).collect();
     let mut cols = Vec::with_capacity(sats.len());
     for r in per_sat {
         cols.push(r?);

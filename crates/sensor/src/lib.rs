@@ -11,7 +11,7 @@
 //!   fields of regard, closed forms;
 //! * [`sun`]: low-precision solar ephemeris (Sun exclusion, reflected sunlight);
 //! * [`planck`]: blackbody band radiance;
-//! * [`signature`]: plume tables, hard bodies, reflection, atmospheric transmission;
+//! * [`signature`]: plumes, hard bodies (Planck), reflection, atmospheric transmission;
 //! * [`system`]: the detection generator (radiometry, detection probability, false alarms,
 //!   angle errors, onboard reports, unresolved objects, latency), parallel and deterministic;
 //! * [`coverage`]: geometric coverage statistics of a constellation;
@@ -29,5 +29,5 @@ pub mod sun;
 pub mod system;
 
 pub use payload::{Payload, PayloadConfig};
-pub use signature::{PlumeState, PlumeTable, SeenObject, Signatures};
+pub use signature::{SeenObject, Signatures};
 pub use system::{DetectionBatch, ObserveStats, SatState, SensorSystem, SystemConfig};

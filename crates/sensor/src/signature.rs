@@ -3,11 +3,11 @@
 //!
 //! In-band radiant intensity of an object (W/sr) is the sum of
 //!
-//! * the booster **plume**: `I_plume = T(stage, h) * f`, from a per-missile, per-stage
-//!   table `T` of in-band intensity at full thrust against altitude `h` (SWIR ~2.7 um and
-//!   MWIR ~4.3 um columns; linear interpolation, clamped at the table ends), times the
-//!   thrust fraction `f` (throttle; 0 after burnout). LWIR plume intensity is the MWIR
-//!   value times a catalogue ratio (no public LWIR plume tables exist);
+//! * the booster **plume**: `I_plume = T(stage, h) * f`, from the missile catalogue's
+//!   per-stage table `T` of in-band intensity at full thrust against altitude `h` (SWIR
+//!   ~2.7 um and MWIR ~4.3 um columns), times the throttle `f`; `tl-threat` evaluates it
+//!   per object state and the sensor receives the two in-band values. LWIR plume
+//!   intensity is the MWIR value times a ratio (no public LWIR plume tables exist);
 //! * the **hard body** as a grey body: `I_body = eps A L_band(T_body)`, with `L_band` the
 //!   Planck band radiance ([`crate::planck`]), emissivity `eps`, projected area `A`;
 //! * optionally **reflected sunlight** from a Lambertian sphere of cross-section `A` and
@@ -24,7 +24,6 @@
 
 use serde::{Deserialize, Serialize};
 use tl_core::Vec3;
-use tl_core::check::{FieldError, non_negative};
 
 /// The spectral band families.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -125,83 +124,9 @@ impl Atmosphere {
     }
 }
 
-/// One stage's plume table: in-band radiant intensity at full thrust against altitude.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PlumeTable {
-    /// Altitudes, m, strictly increasing.
-    pub altitude_m: Vec<f64>,
-    /// SWIR (~2.7 um) in-band intensity at full thrust, W/sr.
-    pub swir_w_sr: Vec<f64>,
-    /// MWIR (~4.3 um) in-band intensity at full thrust, W/sr.
-    pub mwir_w_sr: Vec<f64>,
-}
-
-impl PlumeTable {
-    /// Check the table: same lengths (>= 1), increasing altitudes, finite non-negative
-    /// intensities.
-    pub fn validate(&self) -> Result<(), FieldError> {
-        let n = self.altitude_m.len();
-        if n == 0 {
-            return Err(FieldError::new("altitude_m", "[]", "at least one altitude"));
-        }
-        for (name, v) in [("swir_w_sr", &self.swir_w_sr), ("mwir_w_sr", &self.mwir_w_sr)] {
-            if v.len() != n {
-                return Err(FieldError::new(
-                    name,
-                    format!("{} values", v.len()),
-                    format!("{n} values (one per altitude)"),
-                ));
-            }
-            for (i, x) in v.iter().enumerate() {
-                non_negative(&format!("{name}[{i}]"), *x)?;
-            }
-        }
-        for i in 0..n {
-            tl_core::check::finite(&format!("altitude_m[{i}]"), self.altitude_m[i])?;
-            if i > 0 && self.altitude_m[i] <= self.altitude_m[i - 1] {
-                return Err(FieldError::new(
-                    format!("altitude_m[{i}]"),
-                    tl_core::check::fmt_f64(self.altitude_m[i]),
-                    format!("greater than altitude_m[{}] = {}", i - 1, self.altitude_m[i - 1]),
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    /// Full-thrust intensity in a band family at altitude `h_m`, W/sr (linear
-    /// interpolation, clamped). LWIR uses the MWIR column times `lwir_ratio`.
-    #[inline]
-    pub fn intensity_w_sr(&self, band: BandKind, h_m: f64, lwir_ratio: f64) -> f64 {
-        let col = match band {
-            BandKind::Swir => &self.swir_w_sr,
-            BandKind::Mwir | BandKind::Lwir => &self.mwir_w_sr,
-        };
-        let v = interp(&self.altitude_m, col, h_m);
-        if band == BandKind::Lwir { v * lwir_ratio } else { v }
-    }
-}
-
-#[inline]
-fn interp(x: &[f64], y: &[f64], at: f64) -> f64 {
-    let n = x.len();
-    if at <= x[0] {
-        return y[0];
-    }
-    if at >= x[n - 1] {
-        return y[n - 1];
-    }
-    let i = x.partition_point(|&v| v <= at); // x[i-1] <= at < x[i]
-    let (x0, x1, y0, y1) = (x[i - 1], x[i], y[i - 1], y[i]);
-    y0 + (y1 - y0) * (at - x0) / (x1 - x0)
-}
-
-/// The plume tables of a run, indexed by [`PlumeState::table`].
-#[derive(Clone, Debug, PartialEq)]
+/// Run-wide signature settings.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Signatures {
-    /// Tables, one per (missile, stage).
-    pub plumes: Vec<PlumeTable>,
     /// LWIR plume intensity as a fraction of the MWIR value (assumed 0.2: no public LWIR
     /// plume tables; hot CO2/H2O emission falls off beyond 5 um).
     pub lwir_to_mwir_plume_ratio: f64,
@@ -209,17 +134,8 @@ pub struct Signatures {
 
 impl Default for Signatures {
     fn default() -> Self {
-        Self { plumes: Vec::new(), lwir_to_mwir_plume_ratio: 0.2 }
+        Self { lwir_to_mwir_plume_ratio: 0.2 }
     }
-}
-
-/// A burning stage: which plume table and the thrust fraction.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct PlumeState {
-    /// Index into [`Signatures::plumes`].
-    pub table: u32,
-    /// Thrust as a fraction of full thrust, 0..=1 (0 = not burning).
-    pub thrust_fraction: f64,
 }
 
 /// An object as the sensor layer sees it: truth kinematics and infrared properties.
@@ -235,8 +151,13 @@ pub struct SeenObject {
     /// Acceleration, ECI, m/s^2 (gravity + thrust + drag): used to move the object within
     /// a report window (second-order).
     pub acc_eci_m_s2: Vec3,
-    /// The burning stage, if any.
-    pub plume: Option<PlumeState>,
+    /// Plume in-band intensity in the SWIR (~2.7 um) band at the aperture side of the
+    /// plume, W/sr: the burning stage's catalogue table at the object's altitude times the
+    /// throttle, before path attenuation (0 when no motor burns). This is `tl-threat`'s
+    /// `ObjectState::plume_swir_w_sr`.
+    pub plume_swir_w_sr: f64,
+    /// Plume in-band intensity in the MWIR (~4.3 um) band, W/sr (as above).
+    pub plume_mwir_w_sr: f64,
     /// Hard-body temperature, K.
     pub temperature_k: f64,
     /// Hard-body emissivity, 0..=1.
@@ -256,7 +177,8 @@ impl SeenObject {
             pos_eci_m,
             vel_eci_m_s,
             acc_eci_m_s2: tl_core::gravity::accel_j2(&pos_eci_m),
-            plume: None,
+            plume_swir_w_sr: 0.0,
+            plume_mwir_w_sr: 0.0,
             temperature_k: 300.0,
             emissivity: 0.8,
             area_m2: 0.5,
@@ -264,19 +186,13 @@ impl SeenObject {
         }
     }
 
-    /// Emitted in-band intensity (plume + hard body), W/sr, at height `h_m`, without
-    /// reflected sunlight and without the atmosphere.
-    pub fn emitted_w_sr(&self, band: &Band, h_m: f64, sig: &Signatures) -> f64 {
-        let plume = match self.plume {
-            Some(p) if p.thrust_fraction > 0.0 => sig
-                .plumes
-                .get(p.table as usize)
-                .map(|t| {
-                    t.intensity_w_sr(band.kind, h_m, sig.lwir_to_mwir_plume_ratio)
-                        * p.thrust_fraction.min(1.0)
-                })
-                .unwrap_or(0.0),
-            _ => 0.0,
+    /// Emitted in-band intensity (plume + hard body), W/sr, without reflected sunlight and
+    /// without the atmosphere.
+    pub fn emitted_w_sr(&self, band: &Band, sig: &Signatures) -> f64 {
+        let plume = match band.kind {
+            BandKind::Swir => self.plume_swir_w_sr,
+            BandKind::Mwir => self.plume_mwir_w_sr,
+            BandKind::Lwir => self.plume_mwir_w_sr * sig.lwir_to_mwir_plume_ratio,
         };
         let body = self.emissivity
             * self.area_m2
@@ -304,26 +220,6 @@ pub fn lambert_sphere_w_sr(albedo: f64, area_m2: f64, e_sun_w_m2: f64, phase_rad
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn plume_table_interpolates_and_validates() {
-        let t = PlumeTable {
-            altitude_m: vec![0.0, 10e3, 50e3],
-            swir_w_sr: vec![1e5, 2e5, 6e5],
-            mwir_w_sr: vec![2e5, 4e5, 1e6],
-        };
-        t.validate().unwrap();
-        assert_eq!(t.intensity_w_sr(BandKind::Swir, 5e3, 0.2), 1.5e5);
-        assert_eq!(t.intensity_w_sr(BandKind::Swir, 90e3, 0.2), 6e5);
-        assert_eq!(t.intensity_w_sr(BandKind::Mwir, -1.0, 0.2), 2e5);
-        assert!((t.intensity_w_sr(BandKind::Lwir, 30e3, 0.2) - 0.2 * 7e5).abs() < 1e-6);
-        let mut bad = t.clone();
-        bad.altitude_m[2] = 5e3;
-        assert_eq!(bad.validate().unwrap_err().field, "altitude_m[2]");
-        let mut bad = t;
-        bad.swir_w_sr[1] = -1.0;
-        assert_eq!(bad.validate().unwrap_err().field, "swir_w_sr[1]");
-    }
 
     #[test]
     fn lambert_sphere_conserves_power() {

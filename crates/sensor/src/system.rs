@@ -152,7 +152,6 @@ struct Prep {
     unit: Vec3,
     cos_l: f64,
     sin_l: f64,
-    height_m: f64,
     sunlit: bool,
 }
 
@@ -201,9 +200,7 @@ impl SensorSystem {
         sat_payloads: &[Vec<usize>],
         signatures: Signatures,
     ) -> Result<Self, FieldError> {
-        for (i, t) in signatures.plumes.iter().enumerate() {
-            t.validate().map_err(|e| e.within(&format!("plume[{i}]")))?;
-        }
+        tl_core::check::in_range("lwir_to_mwir_plume_ratio", signatures.lwir_to_mwir_plume_ratio, 0.0, 10.0)?;
         let mut bands: Vec<Band> = Vec::new();
         let mut payload_band = Vec::with_capacity(payloads.len());
         for p in &payloads {
@@ -331,7 +328,6 @@ impl SensorSystem {
                     unit: o.pos_eci_m / r,
                     cos_l: c,
                     sin_l: (1.0 - c * c).sqrt(),
-                    height_m: earth.height_m(&o.pos_eci_m),
                     sunlit: match sun {
                         Some((d, _)) => !Sun::in_shadow(&d, &o.pos_eci_m, earth.radius_m),
                         None => false,
@@ -344,7 +340,7 @@ impl SensorSystem {
         let mut emitted = vec![0.0; nb * objects.len()];
         for (b, band) in self.bands.iter().enumerate() {
             for (i, o) in objects.iter().enumerate() {
-                emitted[b * objects.len() + i] = o.emitted_w_sr(band, prep[i].height_m, &self.signatures);
+                emitted[b * objects.len() + i] = o.emitted_w_sr(band, &self.signatures);
             }
         }
         let sun_irr: Vec<f64> = match sun {

@@ -7,7 +7,7 @@ use tl_core::geom::los_basis;
 use tl_core::gravity::accel_j2;
 use tl_sensor::geometry::EarthShape;
 use tl_sensor::payload::{Aim, PayloadConfig, Task};
-use tl_sensor::signature::{PlumeState, PlumeTable, SeenObject, Signatures};
+use tl_sensor::signature::{SeenObject, Signatures};
 use tl_sensor::system::{DetectionBatch, SatState, SensorSystem, SystemConfig};
 
 const R: f64 = 6_378_137.0;
@@ -26,23 +26,18 @@ fn payload(toml_src: &str) -> tl_sensor::Payload {
     toml::from_str::<PayloadConfig>(toml_src).unwrap().build().unwrap()
 }
 
-fn plume_const(i_w_sr: f64) -> Signatures {
-    Signatures {
-        plumes: vec![PlumeTable {
-            altitude_m: vec![0.0, 200e3],
-            swir_w_sr: vec![i_w_sr, i_w_sr],
-            mwir_w_sr: vec![i_w_sr, i_w_sr],
-        }],
-        ..Default::default()
+/// A boosting object with a plume of `i_w_sr` in SWIR and MWIR.
+fn booster_i(id: u32, pos: Vec3, vel: Vec3, i_w_sr: f64) -> SeenObject {
+    SeenObject {
+        plume_swir_w_sr: i_w_sr,
+        plume_mwir_w_sr: i_w_sr,
+        acc_eci_m_s2: accel_j2(&pos) + vel.normalize() * 30.0,
+        ..SeenObject::inert(id, pos, vel)
     }
 }
 
 fn booster(id: u32, pos: Vec3, vel: Vec3) -> SeenObject {
-    SeenObject {
-        plume: Some(PlumeState { table: 0, thrust_fraction: 1.0 }),
-        acc_eci_m_s2: accel_j2(&pos) + vel.normalize() * 30.0,
-        ..SeenObject::inert(id, pos, vel)
-    }
+    booster_i(id, pos, vel, 1e5)
 }
 
 fn leo_sat(lon_deg: f64, lat_deg: f64) -> SatState {
@@ -93,7 +88,7 @@ fn normalized_angle_errors_are_chi_square_2dof() {
     let p = payload(
         "name='w'\nfalse_reports_per_window=0\nifov_urad=50\nnei_w_m2=1e-9\npointing_bias_urad=20\ntime_tag_sigma_s=0.01\nangle_floor_urad=0.5",
     );
-    let sys = SensorSystem::new(cfg(11), vec![p], &vec![vec![0]; sats.len()], plume_const(1e5)).unwrap();
+    let sys = SensorSystem::new(cfg(11), vec![p], &vec![vec![0]; sats.len()], Signatures::default()).unwrap();
     let mut out = DetectionBatch::default();
     sys.observe(0.5, &sats, &[obj], &mut out);
     assert!(out.len() > 1400, "{} detections", out.len());
@@ -150,8 +145,8 @@ fn reports_and_raw_frames_have_the_same_statistics() {
     let _ = probe;
     let rep = payload(&format!("name='r'\n{base}\nnei_w_m2={nei:e}"));
     let raw = payload(&format!("name='r'\n{base}\nnei_w_m2={nei:e}\noutput='raw'"));
-    let sys_rep = SensorSystem::new(cfg(5), vec![rep], &[vec![0]], plume_const(1e5)).unwrap();
-    let sys_raw = SensorSystem::new(cfg(6), vec![raw], &[vec![0]], plume_const(1e5)).unwrap();
+    let sys_rep = SensorSystem::new(cfg(5), vec![rep], &[vec![0]], Signatures::default()).unwrap();
+    let sys_raw = SensorSystem::new(cfg(6), vec![raw], &[vec![0]], Signatures::default()).unwrap();
     let windows = 3000;
     let (mut rep_n, mut rep_count, mut rep_pos, mut rep_rate) = (0usize, 0.0, 0.0, 0.0);
     let (mut raw_n, mut raw_count, mut raw_pos, mut raw_rate) = (0usize, 0.0, 0.0, 0.0);
@@ -231,7 +226,7 @@ fn same_bytes_whatever_the_thread_count() {
         })
         .collect();
     let p = payload("name='w'\nfalse_reports_per_window=2");
-    let sys = SensorSystem::new(cfg(99), vec![p], &vec![vec![0]; sats.len()], plume_const(3e5)).unwrap();
+    let sys = SensorSystem::new(cfg(99), vec![p], &vec![vec![0]; sats.len()], Signatures::default()).unwrap();
     let run = |threads: usize| {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         pool.install(|| {
@@ -252,13 +247,12 @@ fn same_bytes_whatever_the_thread_count() {
 fn close_objects_merge_into_one_detection() {
     let sat = leo_sat(0.0, 0.0);
     let p = payload("name='w'\nifov_urad=100\nresolution_ifov=2\nfalse_reports_per_window=0\nnei_w_m2=1e-10");
-    let sys = SensorSystem::new(cfg(1), vec![p], &[vec![0]], plume_const(1e5)).unwrap();
+    let sys = SensorSystem::new(cfg(1), vec![p], &[vec![0]], Signatures::default()).unwrap();
     let range = 880e3;
     let base = Vec3::new(R + 120e3, 0.0, 0.0);
     let _ = range;
     let v = Vec3::new(0.0, 2e3, 0.0);
-    let dim =
-        SeenObject { plume: Some(PlumeState { table: 0, thrust_fraction: 0.3 }), ..booster(1, base, v) };
+    let dim = booster_i(1, base, v, 3e4);
     // 0.5 IFOV apart at ~880 km: 44 m
     let near = booster(2, base + Vec3::new(0.0, 0.0, 44.0), v);
     let mut out = DetectionBatch::default();
@@ -281,12 +275,12 @@ fn atmospheric_floor_hides_low_plumes_in_swir_look_down() {
     let geo =
         SatState { pos_eci_m: Vec3::new(42_164e3, 0.0, 0.0), vel_eci_m_s: Vec3::new(0.0, 3_074.7, 0.0) };
     let p = payload("name='geo'\nnei_w_m2=3e-12\nfalse_reports_per_window=0");
-    let sys = SensorSystem::new(cfg(2), vec![p], &[vec![0]], plume_const(2e5)).unwrap();
+    let sys = SensorSystem::new(cfg(2), vec![p], &[vec![0]], Signatures::default()).unwrap();
     let prob = |h: f64| {
         let mut hits = 0;
         for k in 0..200 {
             let mut out = DetectionBatch::default();
-            let o = booster(1, Vec3::new(R + h, 0.0, 0.0), Vec3::new(500.0, 0.0, 0.0));
+            let o = booster_i(1, Vec3::new(R + h, 0.0, 0.0), Vec3::new(500.0, 0.0, 0.0), 2e5);
             sys.observe(k as f64 + 0.5, &[geo], &[o], &mut out);
             if out.len() == 1 {
                 assert_eq!(out.detections[0].background, Background::Earth);
@@ -400,7 +394,7 @@ fn latency_and_false_alarm_counts() {
 fn scanner_looks_once_per_revisit() {
     let sat = leo_sat(0.0, 0.0);
     let p = payload("name='s'\nscan='scanning'\nrevisit_s=8\nfalse_alarms_per_frame=0.001\nnei_w_m2=1e-10");
-    let sys = SensorSystem::new(cfg(9), vec![p], &[vec![0]], plume_const(1e5)).unwrap();
+    let sys = SensorSystem::new(cfg(9), vec![p], &[vec![0]], Signatures::default()).unwrap();
     let o = booster(1, Vec3::new(R + 100e3, 200e3, 100e3), Vec3::new(0.0, 1e3, 0.0));
     let mut times = Vec::new();
     sys.window_centres(0.0, 80.0, &mut times);
