@@ -161,9 +161,9 @@ impl LaunchSpec {
             e.allowed.push_str(" (the launch azimuth is undefined at a pole)");
             e
         })?;
-        in_range("site_lon_deg", self.site_lon_deg, -180.0, 360.0)?;
+        in_range("site_lon_deg", self.site_lon_deg, -360.0, 360.0)?;
         in_range("aim_lat_deg", self.aim_lat_deg, -90.0, 90.0)?;
-        in_range("aim_lon_deg", self.aim_lon_deg, -180.0, 360.0)?;
+        in_range("aim_lon_deg", self.aim_lon_deg, -360.0, 360.0)?;
         in_range("time_s", self.time_s, -1.0e9, 1.0e9)?;
         self.shape.validate()?;
         Ok(())
@@ -527,18 +527,10 @@ pub fn fly(
         max_range_km: max,
     };
 
-    // --- Initial azimuth: towards where the aim point will be, in inertial space, at impact.
-    let target_angle = tl_core::geom::angle_between(&pad.r_ecef, &aim_ecef);
-    let tof_est = {
-        let rr = pb.r_imp;
-        let (v, g) = kepler::minimum_energy(rr, rr, target_angle);
-        kepler::time_of_flight(rr, v, g, rr).unwrap_or(0.0) + spec.boost_time_s()
-    };
-    let rot = earth.omega_rad_s() * tof_est;
-    let (sr, cr) = rot.sin_cos();
-    let aim_moved =
-        Vec3::new(cr * aim_ecef.x - sr * aim_ecef.y, sr * aim_ecef.x + cr * aim_ecef.y, aim_ecef.z);
-    let u = aim_moved.normalize();
+    // --- Initial azimuth: the great-circle bearing to the aim point on the Earth. (The
+    // missile shares the Earth's rotation at lift-off, so the Earth-relative bearing is the
+    // better start; Newton corrects the Coriolis deflection.)
+    let u = aim_ecef.normalize();
     let psi0 = u.dot(&pad.east).atan2(u.dot(&pad.north));
     let (sp, cp) = psi0.sin_cos();
     pb.plane_n = pad.r_ecef.cross(&(pad.north * cp + pad.east * sp)).normalize();
@@ -567,7 +559,10 @@ pub fn fly(
             let k = pb.kepler(t, &r, &v)?;
             Some((k.range_angle - target_angle, k.res[2]))
         };
-        let (d_lo, _) = at(tau_lo)?;
+        // No crossing of the aim point's radius (still on the pad, or the aim point is
+        // higher than the trajectory gets): treat as zero range.
+        let short = -target_angle;
+        let d_lo = at(tau_lo).map_or(short, |x| x.0);
         let (d_full, s_full) = at(tau_bo)?;
         let to_km = |x: f64| (x + target_angle) * R_SCALE / 1000.0;
         let mut p = Probe { s: s_full, tau: None, range_full_km: to_km(d_full), range_lo_km: to_km(d_lo) };
@@ -575,9 +570,10 @@ pub fn fly(
             let (mut a, mut b) = (tau_lo, tau_bo);
             for _ in 0..40 {
                 let c = 0.5 * (a + b);
-                match at(c) {
-                    Some((x, _)) if x < 0.0 => a = c,
-                    _ => b = c,
+                if at(c).map_or(short, |x| x.0) < 0.0 {
+                    a = c;
+                } else {
+                    b = c;
                 }
                 if b - a < 1e-6 {
                     break;
@@ -622,30 +618,35 @@ pub fn fly(
             reason: format!("{} cannot fly a {what} to {range_km:.0} km", spec.name),
         }
     };
-    let (Some((d0, q0)), Some((d1, q1))) = (p_lo, p_hi) else {
-        return Err(shape_err(&pb));
+    let classify = |q: &Probe| {
+        if range_km > q.range_full_km {
+            out_of_reach(None, Some(q.range_full_km))
+        } else if range_km < q.range_lo_km {
+            out_of_reach(Some(q.range_lo_km), None)
+        } else {
+            shape_err(&pb)
+        }
     };
-    // Reach: both sides of the bracket must reach the range somewhere in the last burn.
-    let (delta0, tau0) = match (q0.tau, q1.tau) {
-        (Some(t0), Some(t1)) => {
-            let f = q0.s / (q0.s - q1.s);
-            (d0 + f * (d1 - d0), t0 + f * (t1 - t0))
-        }
-        (Some(t0), None) if q1.range_lo_km < range_km => (d0, t0),
-        (None, Some(t1)) if q0.range_lo_km < range_km => (d1, t1),
-        _ => {
-            // The reach of this shape is where its condition holds at full burn.
-            let max_km = q0.range_full_km.max(q1.range_full_km);
-            let _ = reach_km;
-            let min_km = q0.range_lo_km.min(q1.range_lo_km);
-            return Err(if range_km > max_km {
-                out_of_reach(None, Some(max_km))
-            } else if range_km < min_km {
-                out_of_reach(Some(min_km), None)
-            } else {
-                shape_err(&pb)
-            });
-        }
+    let (delta0, tau0) = match (p_lo, p_hi) {
+        (Some((d0, q0)), Some((d1, q1))) => match (q0.tau, q1.tau) {
+            (Some(t0), Some(t1)) => {
+                let f = q0.s / (q0.s - q1.s);
+                (d0 + f * (d1 - d0), t0 + f * (t1 - t0))
+            }
+            (Some(t0), None) => (d0, t0),
+            (None, Some(t1)) => (d1, t1),
+            (None, None) => {
+                // The reach of this shape is where its condition holds at full burn.
+                let q = if q0.range_full_km >= q1.range_full_km { &q0 } else { &q1 };
+                let _ = reach_km;
+                return Err(classify(q));
+            }
+        },
+        (Some((d, q)), None) | (None, Some((d, q))) => match q.tau {
+            Some(t) => (d, t),
+            None => return Err(classify(&q)),
+        },
+        (None, None) => return Err(shape_err(&pb)),
     };
 
     // --- Newton (two-body coast) inside, full-model bias outside.
@@ -661,6 +662,7 @@ pub fn fly(
         let mut run = pb.boost(x[0], x[1], None);
         let mut f0 =
             pb.residual(&run, x[2]).ok_or(ThreatError::NotConverged { miss_m: f64::NAN, iterations })?;
+        let mut fresh_jac = false;
         for _inner in 0..25 {
             iterations += 1;
             if pb.runs > 150 {
@@ -670,6 +672,7 @@ pub fn fly(
                 break;
             }
             if jac.is_none() {
+                fresh_jac = true;
                 let (dp, dd, dt) = (1e-6, 1e-6, 1e-3);
                 let rp = pb.boost(x[0] + dp, x[1], None);
                 let rd = pb.boost(x[0], x[1] + dd, None);
@@ -710,12 +713,13 @@ pub fn fly(
                 lam *= 0.5;
             }
             let Some((xn, rn, fnew)) = accepted else {
-                if jac.is_some() {
+                if !fresh_jac {
                     jac = None; // refresh the Jacobian and retry
                     continue;
                 }
-                break;
+                break; // a fresh Jacobian cannot improve: stalled (e.g. pinned at full burn)
             };
+            fresh_jac = false;
             // Broyden update of the Jacobian.
             let s = [xn[0] - x[0], xn[1] - x[1], xn[2] - x[2]];
             let ss = s[0] * s[0] + s[1] * s[1] + s[2] * s[2];
@@ -739,6 +743,11 @@ pub fn fly(
             // does not reach the aim point.
             let short_km = (f0[0] * f0[0] + f0[1] * f0[1]).sqrt() / 1000.0;
             return Err(out_of_reach(None, Some(range_km - short_km)));
+        }
+        if norm3(&f0) > 100.0 && x[2] <= tau_lo + 1e-6 {
+            // Pinned at the earliest cut-off and still long.
+            let long_km = (f0[0] * f0[0] + f0[1] * f0[1]).sqrt() / 1000.0;
+            return Err(out_of_reach(Some(range_km + long_km), None));
         }
         // Full model from the exact burnout state.
         let exact = pb.boost(x[0], x[1], Some(x[2]));

@@ -365,3 +365,44 @@ fn specs_round_trip_through_toml_and_reject_unknown_fields() {
     assert_eq!(l.shape, Shape::Lofted { apogee_km: 900.0 });
     assert!(toml::from_str::<LaunchSpec>("missile = \"irbm\"\nsite_lat_deg = 1\nsite_lon_deg = 2\naim_lat_deg = 3\naim_lon_deg = 4\nspeed = 3\n").is_err());
 }
+
+/// Random sites (|lat| <= 60 deg), azimuths and ranges inside each missile's reach: every
+/// targeting solve converges onto the aim point (the raid scenarios fly hundreds of these).
+#[test]
+fn random_launches_inside_the_reach_all_converge() {
+    let e = EarthModel::full(rot());
+    let bands = [
+        ("icbm-solid-3", 2_500.0, 9_500.0),
+        ("icbm-liquid-2", 1_500.0, 9_500.0),
+        ("slbm", 3_200.0, 7_000.0),
+        ("irbm", 700.0, 3_400.0),
+        ("srbm", 90.0, 260.0),
+    ];
+    for (name, lo, hi) in bands {
+        let m = missile(name);
+        let mut rng = RngStream::new(5, 0, 0, "test.aim");
+        for _ in 0..25 {
+            let lat = rng.uniform_range(-60.0, 60.0);
+            let lon = rng.uniform_range(-180.0, 180.0);
+            let az = rng.uniform_range(0.0, std::f64::consts::TAU);
+            let d = rng.uniform_range(lo, hi) * 1000.0 / R_EARTH_MEAN_M;
+            let la: f64 = lat.to_radians();
+            let la2 = (la.sin() * d.cos() + la.cos() * d.sin() * az.cos()).asin();
+            let dlon = (az.sin() * d.sin() * la.cos()).atan2(d.cos() - la.sin() * la2.sin());
+            let l = LaunchSpec {
+                missile: name.into(),
+                site_lat_deg: lat,
+                site_lon_deg: lon,
+                aim_lat_deg: la2.to_degrees(),
+                aim_lon_deg: lon + dlon.to_degrees(),
+                time_s: 0.0,
+                shape: Shape::MinimumEnergy,
+                rvs: Some(1),
+                decoys: Some(0),
+            };
+            let f = fly(&m, &l, &e, &Integration::default(), RngStream::new(1, 0, 0, "x"))
+                .unwrap_or_else(|err| panic!("{name} {l:?}: {err}"));
+            assert!(f.summary.miss_distance_m < 5.0, "{name} {l:?}: miss {}", f.summary.miss_distance_m);
+        }
+    }
+}
