@@ -10,10 +10,17 @@
 //!   tracks, engagements), filled from a run folder or live;
 //! * [`czml`]: a [`scene::Scene`] as CZML, Cesium's scene format, with bounded size.
 //!
+//! * [`run`]: a run folder's tables (through tl-io) as a scene;
+//! * [`report`], [`products`]: `report.html` and `scene.czml` written into a run folder.
+//!
 //! Nothing here reads the clock, the network or system fonts.
 
 pub mod czml;
 pub mod font;
 pub mod plot;
+pub mod products;
+pub mod report;
+pub mod run;
 pub mod scene;
+pub mod synthetic;
 pub mod world;

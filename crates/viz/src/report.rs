@@ -1,0 +1,263 @@
+//! The self-contained HTML report of a run (`report.html`): summary tables and plots,
+//! every image inline (SVG, or PNG as a data URI) and the font embedded, so it opens
+//! anywhere with no network and no system fonts.
+
+use crate::font::{FONT_FAMILY, FONT_TTF};
+use crate::plot::{LatLonGrid, MapLine, WorldMap};
+use crate::run::VizError;
+use crate::scene::Scene;
+use base64::Engine;
+use serde_json::Value;
+use std::fmt::Write;
+
+/// Escape text for HTML element content and attribute values.
+pub fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            _ => o.push(c),
+        }
+    }
+    o
+}
+
+/// A PNG as an `<img>` with a data URI.
+pub fn png_img(png: &[u8], alt: &str) -> String {
+    format!(
+        "<img alt=\"{}\" src=\"data:image/png;base64,{}\">",
+        esc(alt),
+        base64::engine::general_purpose::STANDARD.encode(png)
+    )
+}
+
+/// One report section: a heading and HTML content.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Section {
+    /// Heading text.
+    pub title: String,
+    /// HTML body (already escaped where needed).
+    pub html: String,
+}
+
+/// Build the report HTML from a run's summary and scene.
+pub fn report_html(summary: &Value, scene: &Scene, sections: &[Section]) -> String {
+    let font = base64::engine::general_purpose::STANDARD.encode(FONT_TTF);
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:\">\
+<title>{title} - tracklayer report</title><style>\
+@font-face{{font-family:'{FONT_FAMILY}';src:url(data:font/ttf;base64,{font}) format('truetype');}}\
+body{{font-family:'{FONT_FAMILY}',sans-serif;margin:2em auto;max-width:1000px;color:#222;padding:0 1em}}\
+h1{{font-size:1.6em}} h2{{font-size:1.25em;border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}}\
+table{{border-collapse:collapse;margin:.5em 0;font-size:.9em}} td,th{{border:1px solid #ccc;padding:.25em .6em;text-align:left}}\
+th{{background:#f3f3f3}} td.n{{text-align:right;font-variant-numeric:tabular-nums}} img,svg{{max-width:100%;height:auto}}\
+.note{{color:#666;font-size:.9em}}</style></head><body>\n",
+        title = esc(&scene.name)
+    );
+    let _ = writeln!(h, "<h1>{} <span class=\"note\">tracklayer run report</span></h1>", esc(&scene.name));
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">Epoch {} UTC; {} s simulated. Layers: {} satellites, {} truth objects, {} tracks, {} engagements.</p>",
+        esc(&tl_core::time::format_epoch_utc(scene.epoch)),
+        tl_core::check::fmt_f64(scene.t_end_s - scene.t_start_s),
+        scene.satellites.len(),
+        scene.objects.len(),
+        scene.tracks.len(),
+        scene.engagements.len()
+    );
+    h.push_str("<h2>Summary</h2>\n");
+    h.push_str(&summary_tables(summary));
+    for s in sections {
+        let _ = writeln!(h, "<h2>{}</h2>\n{}", esc(&s.title), s.html);
+    }
+    h.push_str("</body></html>\n");
+    h
+}
+
+/// The summary as HTML tables: top-level scalars as one key/value table, then each
+/// top-level array of objects (e.g. per-launch figures) as its own table with a column
+/// per key, and each nested object of scalars as a key/value table.
+pub fn summary_tables(summary: &Value) -> String {
+    let Some(obj) = summary.as_object() else {
+        return "<p class=\"note\">summary.json is not an object.</p>".into();
+    };
+    let mut h = String::from("<table>");
+    for (k, v) in obj.iter().filter(|(_, v)| !v.is_array() && !v.is_object()) {
+        let _ = write!(h, "<tr><th>{}</th>{}</tr>", esc(k), cell(v));
+    }
+    h.push_str("</table>\n");
+    for (k, v) in obj {
+        match v {
+            Value::Array(rows) if rows.iter().all(|r| r.is_object()) && !rows.is_empty() => {
+                let mut cols: Vec<&str> = Vec::new();
+                for r in rows {
+                    for c in r.as_object().into_iter().flat_map(|o| o.keys()) {
+                        if !cols.contains(&c.as_str()) {
+                            cols.push(c);
+                        }
+                    }
+                }
+                let _ = write!(h, "<h3>{}</h3><table><tr>", esc(k));
+                for c in &cols {
+                    let _ = write!(h, "<th>{}</th>", esc(c));
+                }
+                h.push_str("</tr>");
+                for r in rows {
+                    h.push_str("<tr>");
+                    for c in &cols {
+                        h.push_str(&cell(r.get(*c).unwrap_or(&Value::Null)));
+                    }
+                    h.push_str("</tr>");
+                }
+                h.push_str("</table>\n");
+            }
+            Value::Object(o) => {
+                let _ = write!(h, "<h3>{}</h3><table>", esc(k));
+                for (k2, v2) in o {
+                    let _ = write!(h, "<tr><th>{}</th>{}</tr>", esc(k2), cell(v2));
+                }
+                h.push_str("</table>\n");
+            }
+            _ => {}
+        }
+    }
+    h
+}
+
+fn cell(v: &Value) -> String {
+    match v {
+        Value::Null => "<td class=\"n\">-</td>".into(),
+        Value::Number(n) => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            let s = if n.is_f64() && f.abs() >= 1e-3 && f.abs() < 1e9 {
+                let t = format!("{f:.3}");
+                t.trim_end_matches('0').trim_end_matches('.').to_string()
+            } else {
+                n.to_string()
+            };
+            format!("<td class=\"n\">{}</td>", esc(&s))
+        }
+        Value::String(s) => format!("<td>{}</td>", esc(s)),
+        Value::Bool(b) => format!("<td>{b}</td>"),
+        other => format!("<td><code>{}</code></td>", esc(&other.to_string())),
+    }
+}
+
+/// Time-averaged number of satellites whose footprint (field of regard, else Earth
+/// horizon; see [`crate::czml::footprint`]) contains each cell centre of a `cell_deg`
+/// grid, over at most `max_times` instants evenly spread over the run. NaN-free.
+pub fn footprint_coverage(scene: &Scene, cell_deg: f64, max_times: usize) -> LatLonGrid {
+    let n_lat = (180.0 / cell_deg).round() as usize;
+    let n_lon = (360.0 / cell_deg).round() as usize;
+    let mut values = vec![0.0; n_lat * n_lon];
+    // Cell centre unit vectors (spherical; ample for a 5-degree map).
+    let centres: Vec<[f64; 3]> = (0..n_lat * n_lon)
+        .map(|k| {
+            let lat = (-90.0 + ((k / n_lon) as f64 + 0.5) * cell_deg).to_radians();
+            let lon = (-180.0 + ((k % n_lon) as f64 + 0.5) * cell_deg).to_radians();
+            [lat.cos() * lon.cos(), lat.cos() * lon.sin(), lat.sin()]
+        })
+        .collect();
+    let n_t = max_times.max(1);
+    let (t0, t1) = (scene.t_start_s, scene.t_end_s.max(scene.t_start_s));
+    let mut used = 0usize;
+    for j in 0..n_t {
+        let t = if n_t == 1 { t0 } else { t0 + (t1 - t0) * j as f64 / (n_t - 1) as f64 };
+        used += 1;
+        for s in &scene.satellites {
+            let Some(p) = nearest_sample(&s.samples, t) else { continue };
+            let (c, r_m) = crate::czml::footprint(&p, s.for_half_angle_rad);
+            let cn = (c[0] * c[0] + c[1] * c[1] + c[2] * c[2]).sqrt();
+            let u = [c[0] / cn, c[1] / cn, c[2] / cn];
+            let cos_lim = (r_m / cn).cos();
+            for (v, q) in values.iter_mut().zip(&centres) {
+                if u[0] * q[0] + u[1] * q[1] + u[2] * q[2] >= cos_lim {
+                    *v += 1.0;
+                }
+            }
+        }
+    }
+    for v in &mut values {
+        *v /= used as f64;
+    }
+    LatLonGrid { lat_min_deg: -90.0, cell_deg, n_lat, values, range: None, label: "sats".into() }
+}
+
+fn nearest_sample(s: &[crate::scene::Sample], t: f64) -> Option<[f64; 3]> {
+    if s.is_empty() {
+        return None;
+    }
+    let i = s.partition_point(|x| x.t_s < t);
+    let cand = [i.saturating_sub(1), i.min(s.len() - 1)];
+    cand.into_iter()
+        .min_by(|&a, &b| (s[a].t_s - t).abs().total_cmp(&(s[b].t_s - t).abs()))
+        .map(|i| s[i].pos_ecef_m)
+}
+
+/// The report sections a scene supports (fewer layers, fewer sections).
+pub fn scene_sections(scene: &Scene) -> Result<Vec<Section>, VizError> {
+    let mut out = Vec::new();
+    if !scene.satellites.is_empty() {
+        let budget = 20_000_000 / (2592 * scene.satellites.len()).max(1);
+        let grid = footprint_coverage(scene, 5.0, budget.clamp(10, 200));
+        let mut m = WorldMap::new("Mean number of satellites with the point in their footprint");
+        m.grid = Some(grid);
+        // Ground tracks of up to 12 satellites over their first orbit.
+        for (i, s) in scene.satellites.iter().take(12).enumerate() {
+            let r0 = s.samples.first().map(|p| p.pos_ecef_m).unwrap_or([0.0; 3]);
+            let r = (r0[0] * r0[0] + r0[1] * r0[1] + r0[2] * r0[2]).sqrt().max(1.0);
+            let period = std::f64::consts::TAU * (r.powi(3) / tl_core::consts::MU_EARTH_M3_S2).sqrt();
+            let t_first = s.samples.first().map(|p| p.t_s).unwrap_or(0.0);
+            let pts = s
+                .samples
+                .iter()
+                .filter(|p| p.t_s <= t_first + period)
+                .map(|p| {
+                    let g = tl_core::wgs84::Geodetic::from_ecef(&tl_core::Vec3::from(p.pos_ecef_m));
+                    (g.lon_deg(), g.lat_deg())
+                })
+                .collect();
+            m.lines.push(MapLine { points: pts, color: crate::plot::Rgb::palette(i) });
+        }
+        let png = m.to_png()?;
+        out.push(Section {
+            title: "Coverage".into(),
+            html: format!(
+                "{}<p class=\"note\">Time average over the run of the number of satellites whose footprint \
+                 (the payload's field of regard when known, else the Earth horizon: the largest area any \
+                 Earth-looking payload can see) contains each 5&deg; cell; lines are the ground tracks of up \
+                 to 12 satellites over one orbit. Sensor coverage with detection physics is the sensor \
+                 stage's own output.</p>",
+                png_img(&png, "coverage map")
+            ),
+        });
+    }
+    let missing: Vec<&str> = [
+        ("truth objects", scene.objects.is_empty()),
+        ("detections", scene.sightings.is_empty()),
+        ("tracks", scene.tracks.is_empty()),
+        ("engagements", scene.engagements.is_empty()),
+    ]
+    .into_iter()
+    .filter(|(_, m)| *m)
+    .map(|(n, _)| n)
+    .collect();
+    if !missing.is_empty() {
+        out.push(Section {
+            title: "Not in this run".into(),
+            html: format!(
+                "<p class=\"note\">This run has no {}: their plots are left out.</p>",
+                esc(&missing.join(", "))
+            ),
+        });
+    }
+    Ok(out)
+}

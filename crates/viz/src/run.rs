@@ -1,0 +1,102 @@
+//! Loading a run folder (written by `tracklayer run`) into a [`Scene`], through tl-io's
+//! table readers. Tables a run does not have (an early run has only `satellites`)
+//! simply leave their layers empty.
+
+use crate::scene::{Sample, Satellite, Scene};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use tl_io::tables;
+
+/// Errors reading a run folder or writing its products.
+#[derive(Debug, thiserror::Error)]
+pub enum VizError {
+    /// A table could not be read.
+    #[error(transparent)]
+    Io(#[from] tl_io::IoError),
+    /// `summary.json` is missing or lacks a field.
+    #[error("{path}: {message}")]
+    Summary {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A value outside what is allowed.
+    #[error(transparent)]
+    Field(#[from] tl_core::check::FieldError),
+    /// A plot failed.
+    #[error(transparent)]
+    Plot(#[from] crate::plot::PlotError),
+}
+
+/// `summary.json` of a run folder, parsed.
+pub fn read_summary(run_dir: &Path) -> Result<serde_json::Value, VizError> {
+    let path = run_dir.join(tl_io::RUN_MARKER);
+    let bytes = std::fs::read(&path)
+        .map_err(|e| VizError::Summary { path: path.clone(), message: format!("cannot read: {e}") })?;
+    serde_json::from_slice(&bytes).map_err(|e| VizError::Summary { path, message: format!("not JSON: {e}") })
+}
+
+/// Does the run folder hold table `name` (as Parquet or CSV)?
+pub fn has_table(run_dir: &Path, name: &str) -> bool {
+    ["parquet", "csv"].iter().any(|ext| run_dir.join(format!("{name}.{ext}")).is_file())
+}
+
+/// The scene of a run folder: epoch and name from `summary.json`, layers from the tables
+/// present.
+pub fn load_scene(run_dir: &Path) -> Result<Scene, VizError> {
+    let summary = read_summary(run_dir)?;
+    let path = run_dir.join(tl_io::RUN_MARKER);
+    let epoch_text = summary.get("epoch").and_then(|v| v.as_str()).ok_or_else(|| VizError::Summary {
+        path: path.clone(),
+        message: "field `epoch` (ISO 8601 UTC text) is missing".into(),
+    })?;
+    let epoch = tl_core::time::parse_epoch(epoch_text).map_err(|e| VizError::Summary {
+        path: path.clone(),
+        message: format!("epoch = {epoch_text:?}: {e}"),
+    })?;
+    let name = summary
+        .get("scenario")
+        .or_else(|| summary.get("name"))
+        .and_then(|v| v.as_str())
+        .unwrap_or("run")
+        .to_string();
+    let mut scene = Scene::new(name, epoch, 0.0, 0.0);
+    let mut t_max = summary.get("duration_s").and_then(|v| v.as_f64()).unwrap_or(0.0);
+    if has_table(run_dir, &tables::SATELLITES.name) {
+        scene.satellites = load_satellites(run_dir)?;
+        for s in &scene.satellites {
+            if let Some(l) = s.samples.last() {
+                t_max = t_max.max(l.t_s);
+            }
+        }
+    }
+    scene.t_end_s = t_max;
+    Ok(scene)
+}
+
+fn load_satellites(run_dir: &Path) -> Result<Vec<Satellite>, VizError> {
+    let t = tl_io::read_run_table(run_dir, &tables::SATELLITES)?;
+    let ts = t.f64("t_s")?;
+    let id = t.u32("sat_id")?;
+    let name = t.str("name")?;
+    let group = t.str("constellation")?;
+    let (x, y, z) = (t.f64("pos_ecef_x_m")?, t.f64("pos_ecef_y_m")?, t.f64("pos_ecef_z_m")?);
+    let mut by_id: BTreeMap<u32, Satellite> = BTreeMap::new();
+    for i in 0..t.len() {
+        let s = by_id.entry(id[i]).or_insert_with(|| Satellite {
+            id: id[i],
+            name: name[i].clone(),
+            group: group[i].clone(),
+            samples: Vec::new(),
+            for_half_angle_rad: None,
+        });
+        s.samples.push(Sample { t_s: ts[i], pos_ecef_m: [x[i], y[i], z[i]] });
+    }
+    let mut out: Vec<Satellite> = by_id.into_values().collect();
+    for s in &mut out {
+        s.samples.sort_by(|a, b| a.t_s.total_cmp(&b.t_s));
+        s.samples.dedup_by(|a, b| a.t_s == b.t_s);
+    }
+    Ok(out)
+}
