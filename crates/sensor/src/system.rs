@@ -335,12 +335,18 @@ impl SensorSystem {
                 }
             })
             .collect();
-        // Emitted intensity per (band, object).
+        // Emitted intensity per (band, object) (Planck band integrals: parallel).
         let nb = self.bands.len();
-        let mut emitted = vec![0.0; nb * objects.len()];
-        for (b, band) in self.bands.iter().enumerate() {
-            for (i, o) in objects.iter().enumerate() {
-                emitted[b * objects.len() + i] = o.emitted_w_sr(band, &self.signatures);
+        let no = objects.len();
+        let per_obj: Vec<Vec<f64>> = objects
+            .par_iter()
+            .with_min_len(16)
+            .map(|o| self.bands.iter().map(|band| o.emitted_w_sr(band, &self.signatures)).collect())
+            .collect();
+        let mut emitted = vec![0.0; nb * no];
+        for (i, v) in per_obj.iter().enumerate() {
+            for (b, e) in v.iter().enumerate() {
+                emitted[b * no + i] = *e;
             }
         }
         let sun_irr: Vec<f64> = match sun {

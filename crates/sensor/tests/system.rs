@@ -422,3 +422,41 @@ fn payload_on_missing_definition_is_an_error() {
         .unwrap_err();
     assert_eq!(e.to_string(), "satellite[1].payload[0] = 1: must be a payload index below 1");
 }
+
+#[test]
+fn sunlit_bodies_reflect_and_shadowed_ones_do_not() {
+    use tl_core::time::parse_epoch;
+    // A cold 300 K body is invisible in SWIR by its own emission (~1e-3 W/sr), but sunlit
+    // with albedo 0.5 and 2 m^2 it reflects ~1 W/sr; in the Earth's shadow it is dark again.
+    let epoch = parse_epoch("2026-03-20T12:00:00Z").unwrap();
+    let sun = tl_sensor::sun::Sun::new(epoch);
+    let (sd, _) = sun.position_eci(0.5);
+    let pu = sd.cross(&Vec3::z()).normalize();
+    let q = pu.cross(&sd);
+    // satellite over the terminator; object 300 km away along track, above the horizon
+    let sat = SatState { pos_eci_m: pu * (R + 1000e3), vel_eci_m_s: q * 7350.0 };
+    let lit_pos = sat.pos_eci_m + q * 300e3;
+    let dark_pos = -sd * (R + 1500e3);
+    let sat_dark = SatState { pos_eci_m: -sd * (R + 1000e3) + pu * 300e3, vel_eci_m_s: q * 7350.0 };
+    let p = payload(
+        "name='w'\nfield_of_regard='cone'\nfor_deg=180\nsun_exclusion_deg=5\nfalse_reports_per_window=0\nnei_w_m2=1e-13",
+    );
+    let mut c = cfg(12);
+    c.sun = Some(sun);
+    let sys = SensorSystem::new(c, vec![p], &[vec![0], vec![0]], Signatures::default()).unwrap();
+    let mk = |id, pos| SeenObject { albedo: 0.5, area_m2: 2.0, ..SeenObject::inert(id, pos, Vec3::zeros()) };
+    assert!(tl_sensor::sun::Sun::in_shadow(&sd, &dark_pos, R));
+    assert!(!tl_sensor::sun::Sun::in_shadow(&sd, &lit_pos, R));
+    let mut out = DetectionBatch::default();
+    sys.observe(0.5, &[sat, sat_dark], &[mk(1, lit_pos), mk(2, dark_pos)], &mut out);
+    assert_eq!(out.truth_ids, vec![1], "{:?}", out.truth_ids);
+    // intensity consistent with a Lambert sphere at the geometry's phase angle
+    let u = (lit_pos - sat.pos_eci_m).normalize();
+    let phase = (-u).dot(&sd).acos();
+    let band = tl_sensor::signature::Band::of(tl_sensor::signature::BandKind::Swir);
+    let e_sun = tl_sensor::signature::solar_band_irradiance_w_m2(&band, sun.position_eci(0.5).1);
+    let expect = tl_sensor::signature::lambert_sphere_w_sr(0.5, 2.0, e_sun, phase);
+    let got = out.detections[0].intensity_w_sr;
+    // measured intensity carries the SNR noise (SNR ~ 100 here): 5 % tolerance
+    assert!((got / expect - 1.0).abs() < 0.05, "{got} vs {expect}");
+}
