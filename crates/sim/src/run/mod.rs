@@ -72,6 +72,16 @@ pub enum RunError {
 /// Progress callback: (steps done, steps in all).
 pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
 
+/// Step observer: called after every step with the shared state (e.g. live playback
+/// streams it to a viewer). The loop waits for it, so it can also pace the run.
+pub type StepHook<'a> = &'a (dyn Fn(&World) + Sync);
+
+/// Products hook: called with the temporary run folder once `summary.json` is written
+/// and before the folder is committed (e.g. tl-viz writes `scene.czml` and
+/// `report.html`), so a run folder appears with its products or not at all. An error
+/// fails the run.
+pub type ProductsHook<'a> = &'a (dyn Fn(&std::path::Path) -> Result<(), String> + Sync);
+
 /// How to run.
 pub struct RunOptions<'a> {
     /// The run folder to create (replacing a previous run folder there).
@@ -84,6 +94,11 @@ pub struct RunOptions<'a> {
     pub progress: Option<Progress<'a>>,
     /// Table writer settings.
     pub write_options: WriteOptions,
+    /// Called after every step (see [`StepHook`]).
+    pub on_step: Option<StepHook<'a>>,
+    /// Called on the finished temporary folder before it is committed (see
+    /// [`ProductsHook`]).
+    pub products: Option<ProductsHook<'a>>,
 }
 
 impl RunOptions<'_> {
@@ -95,6 +110,8 @@ impl RunOptions<'_> {
             cancel: None,
             progress: None,
             write_options: WriteOptions::default(),
+            on_step: None,
+            products: None,
         }
     }
 }
@@ -152,6 +169,9 @@ fn run_here(p: &Prepared, options: &RunOptions<'_>, threads: usize) -> Result<Ru
             s.step(&mut world, &mut out)?;
             *acc += secs(t0);
         }
+        if let Some(hook) = options.on_step {
+            hook(&world);
+        }
         if let Some(cb) = options.progress {
             cb(k + 1, p.steps);
         }
@@ -176,6 +196,13 @@ fn run_here(p: &Prepared, options: &RunOptions<'_>, threads: usize) -> Result<Ru
     write_file_atomic(&dir.path().join("timing.json"), timing_json.as_bytes())?;
     // The marker file goes last: a folder with summary.json is a finished run.
     write_file_atomic(&dir.path().join(RUN_MARKER), summary.to_json().as_bytes())?;
+    if let Some(products) = options.products {
+        products(dir.path()).map_err(|message| RunError::Stage {
+            stage: "products",
+            t_s: p.t_s(p.steps.saturating_sub(1)),
+            message,
+        })?;
+    }
     if cancelled() {
         return Err(RunError::Cancelled);
     }
