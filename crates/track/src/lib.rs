@@ -23,6 +23,10 @@
 pub mod assign;
 pub mod cartesian;
 pub mod filter;
+pub mod imm;
 pub mod linalg;
 pub mod metrics;
 pub mod motion;
+pub mod products;
+pub mod space;
+pub mod triangulate;

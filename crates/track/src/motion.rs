@@ -13,8 +13,9 @@
 //!
 //! * **NCV** (nearly constant velocity): `dv/dt = w` (white noise only, no gravity);
 //! * **ballistic**: `dv/dt = g(r) + w` with point mass + J2 gravity;
-//! * **boost**: `dv/dt = g(r) + a_T v/|v| + w`, `da_T/dt = a_T^2 / v_e + w_a`: thrust along
-//!   the velocity (gravity turn) with the rocket-equation trend of a constant-thrust,
+//! * **boost**: `dv/dt = g(r) + a_T v_r/|v_r| + w`, `da_T/dt = a_T^2 / v_e + w_a`: thrust
+//!   along the velocity relative to the co-rotating atmosphere `v_r = v - omega x r`
+//!   (gravity turn) with the rocket-equation trend of a constant-thrust,
 //!   constant-mass-flow motor (`a = F/m`, `da/dt = F mdot / m^2 = a^2 / v_e` with the
 //!   effective exhaust velocity `v_e = F/mdot`) plus a random walk for the unknown,
 //!   slowly changing magnitude;
@@ -108,12 +109,12 @@ impl Default for MotionParams {
         Self {
             q_acc_ncv_m2_s3: 1.0,
             q_acc_ballistic_m2_s3: 0.01,
-            q_acc_boost_m2_s3: 1.0,
+            q_acc_boost_m2_s3: 5.0,
             q_acc_reentry_m2_s3: 1.0,
             q_thrust_m2_s5: 0.5,
             q_drag_m4_kg2_s: 1e-9,
             exhaust_velocity_m_s: 2_600.0,
-            thrust_reset_std_m_s2: 20.0,
+            thrust_reset_std_m_s2: 8.0,
             rho0_kg_m3: 1.225,
             scale_height_m: 7_200.0,
             max_step_s: 2.0,
@@ -174,8 +175,15 @@ fn pos(x: &StateVec) -> Vector3<f64> {
     Vector3::new(x[0], x[1], x[2])
 }
 #[inline]
+#[allow(dead_code)]
 fn vel(x: &StateVec) -> Vector3<f64> {
     Vector3::new(x[3], x[4], x[5])
+}
+
+/// Velocity relative to the co-rotating atmosphere, `v - omega x r` (ECI), m/s.
+#[inline]
+pub fn air_velocity(x: &StateVec) -> Vector3<f64> {
+    Vector3::new(x[3] + OMEGA_EARTH_RAD_S * x[1], x[4] - OMEGA_EARTH_RAD_S * x[0], x[5])
 }
 
 /// Atmosphere density and relative velocity at a state (zero density above 300 km).
@@ -196,7 +204,7 @@ pub fn acceleration(kind: ModelKind, x: &StateVec, p: &MotionParams) -> Vector3<
         ModelKind::Ncv => Vector3::zeros(),
         ModelKind::Ballistic => accel_j2(&r),
         ModelKind::Boost => {
-            let v = vel(x);
+            let v = air_velocity(x);
             let vn = v.norm();
             let t = if vn > 1e-3 { v * (x[IX_THRUST] / vn) } else { r * (x[IX_THRUST] / r.norm()) };
             accel_j2(&r) + t
@@ -251,11 +259,15 @@ pub fn jacobian(kind: ModelKind, x: &StateVec, p: &MotionParams) -> StateCov {
     let mut dvdv = Matrix3::zeros();
     match kind {
         ModelKind::Boost => {
-            let v = vel(x);
+            let v = air_velocity(x);
             let vn = v.norm();
             if vn > 1e-3 {
                 let u = v / vn;
                 dvdv = (Matrix3::identity() - u * u.transpose()) * (x[IX_THRUST] / vn);
+                // d v_r / d r = -[omega x]
+                let w = OMEGA_EARTH_RAD_S;
+                let om = Matrix3::new(0.0, -w, 0.0, w, 0.0, 0.0, 0.0, 0.0, 0.0);
+                dvdr -= dvdv * om;
                 for i in 0..3 {
                     a[(3 + i, IX_THRUST)] = u[i];
                 }
@@ -381,7 +393,13 @@ pub fn propagate_with_stm(kind: ModelKind, x: &StateVec, dt: f64, p: &MotionPara
 pub fn process_noise(kind: ModelKind, x: &StateVec, dt: f64, p: &MotionParams) -> StateCov {
     let dt = dt.abs();
     let mut q = StateCov::zeros();
-    let qa = p.q_acc(kind);
+    // Unmodelled aerodynamic forces exist only inside the atmosphere: above 150 km the
+    // reentry model is the ballistic one and gets the ballistic noise.
+    let qa = if kind == ModelKind::Reentry && approx_altitude_m(&pos(x)) > 150_000.0 {
+        p.q_acc(ModelKind::Ballistic)
+    } else {
+        p.q_acc(kind)
+    };
     let (d1, d2, d3) = (dt, dt * dt / 2.0, dt * dt * dt / 3.0);
     for i in 0..3 {
         q[(i, i)] = qa * d3;
@@ -410,7 +428,7 @@ pub fn process_noise(kind: ModelKind, x: &StateVec, dt: f64, p: &MotionParams) -
     };
     match kind {
         ModelKind::Boost => {
-            let v = vel(x);
+            let v = air_velocity(x);
             let vn = v.norm();
             let u = if vn > 1e-3 { v / vn } else { pos(x).normalize() };
             wiener(&mut q, &u, 1.0, IX_THRUST, p.q_thrust_m2_s5);

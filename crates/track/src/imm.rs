@@ -1,0 +1,318 @@
+//! Interacting multiple model (IMM) estimator over the flight-regime models
+//! (Blom & Bar-Shalom 1988; Bar-Shalom, Li & Kirubarajan 2001, ch. 11.6).
+//!
+//! Each mode is a Gaussian on the common 8-state ([`crate::motion`]). One cycle:
+//!
+//! 1. mixing: `c_j = sum_i p_ij mu_i`, `mu_i|j = p_ij mu_i / c_j`,
+//!    `x0_j = sum_i mu_i|j x_i`, `P0_j = sum_i mu_i|j (P_i + (x_i - x0_j)(x_i - x0_j)^T)`;
+//! 2. mode-matched prediction with each mode's model;
+//! 3. mode-matched update, likelihood `L_j = N(nu_j; 0, S_j)`;
+//! 4. `mu_j = L_j c_j / sum_k L_k c_k`; the output is the moment-matched mixture.
+//!
+//! The mode transition matrix over an interval `dt` comes from mean sojourn times:
+//! `p_jj = exp(-dt / tau_j)`, and the leaving probability `1 - p_jj` is shared among the
+//! other modes in proportion to configured weights.
+
+use crate::filter::{FilterKind, Gaussian, Innovation, MeasurementModel, innovation, predict, update};
+use crate::linalg::{CovError, guard_pd};
+use crate::motion::{ModelKind, MotionParams, StateCov, StateVec};
+use serde::{Deserialize, Serialize};
+use tl_core::check::{FieldError, positive};
+
+/// Largest number of IMM modes.
+pub const MAX_MODES: usize = 4;
+
+/// IMM configuration (`[tracker.space.imm]`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ImmConfig {
+    /// The modes (1 to 4 distinct models). One mode = a plain filter.
+    pub modes: Vec<ModelKind>,
+    /// Mean sojourn time in each mode, s.
+    pub sojourn_s: Vec<f64>,
+    /// `switch_weight[i][j]`: relative weight of leaving mode i for mode j (diagonal ignored).
+    pub switch_weight: Vec<Vec<f64>>,
+    /// Initial mode probabilities (normalised on use).
+    pub initial_prob: Vec<f64>,
+}
+
+impl Default for ImmConfig {
+    fn default() -> Self {
+        Self {
+            modes: vec![ModelKind::Boost, ModelKind::Ballistic, ModelKind::Reentry],
+            sojourn_s: vec![120.0, 600.0, 300.0],
+            // boost -> ballistic (burnout, staging coast); ballistic -> boost (next stage)
+            // or reentry; reentry -> ballistic (skip-out, rare).
+            switch_weight: vec![vec![0.0, 1.0, 0.0], vec![0.3, 0.0, 0.7], vec![0.0, 1.0, 0.0]],
+            initial_prob: vec![0.5, 0.4, 0.1],
+        }
+    }
+}
+
+impl ImmConfig {
+    /// Check the configuration; errors carry `prefix.field`.
+    pub fn validate(&self, prefix: &str) -> Result<(), FieldError> {
+        let n = self.modes.len();
+        let err = |f: &str, v: String, a: &str| Err(FieldError::new(format!("{prefix}.{f}"), v, a));
+        if n == 0 || n > MAX_MODES {
+            return err("modes", format!("{} modes", n), "1 to 4 models");
+        }
+        for i in 0..n {
+            if self.modes[..i].contains(&self.modes[i]) {
+                return err("modes", format!("{:?}", self.modes), "distinct models");
+            }
+        }
+        if self.sojourn_s.len() != n {
+            return err("sojourn_s", format!("{} values", self.sojourn_s.len()), "one per mode");
+        }
+        for (i, s) in self.sojourn_s.iter().enumerate() {
+            positive(&format!("sojourn_s[{i}]"), *s).map_err(|e| e.within(prefix))?;
+        }
+        if self.switch_weight.len() != n || self.switch_weight.iter().any(|r| r.len() != n) {
+            return err(
+                "switch_weight",
+                format!("{:?}", self.switch_weight),
+                "an n x n matrix (n = number of modes)",
+            );
+        }
+        if self.switch_weight.iter().flatten().any(|w| !w.is_finite() || *w < 0.0) {
+            return err("switch_weight", format!("{:?}", self.switch_weight), "finite weights >= 0");
+        }
+        if self.initial_prob.len() != n
+            || self.initial_prob.iter().any(|p| !p.is_finite() || *p < 0.0)
+            || self.initial_prob.iter().sum::<f64>() <= 0.0
+        {
+            return err(
+                "initial_prob",
+                format!("{:?}", self.initial_prob),
+                "one value >= 0 per mode, not all 0",
+            );
+        }
+        Ok(())
+    }
+
+    /// Mode transition matrix over `dt` seconds (rows sum to 1).
+    pub fn transition(&self, dt: f64) -> [[f64; MAX_MODES]; MAX_MODES] {
+        let n = self.modes.len();
+        let mut p = [[0.0; MAX_MODES]; MAX_MODES];
+        for i in 0..n {
+            let stay = (-dt.abs() / self.sojourn_s[i]).exp();
+            let wsum: f64 = (0..n).filter(|&j| j != i).map(|j| self.switch_weight[i][j]).sum();
+            if wsum <= 0.0 {
+                p[i][i] = 1.0;
+                continue;
+            }
+            p[i][i] = stay;
+            for j in 0..n {
+                if j != i {
+                    p[i][j] = (1.0 - stay) * self.switch_weight[i][j] / wsum;
+                }
+            }
+        }
+        p
+    }
+}
+
+/// The IMM estimate of one track.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImmState {
+    /// Time of the estimate, s.
+    pub t_s: f64,
+    /// Number of modes in use.
+    pub n: usize,
+    /// Models of the modes.
+    pub kinds: [ModelKind; MAX_MODES],
+    /// Mode-matched estimates.
+    pub modes: [Gaussian; MAX_MODES],
+    /// Mode probabilities.
+    pub mu: [f64; MAX_MODES],
+}
+
+/// A predicted IMM, before a measurement: mode-matched priors and the predicted mode
+/// probabilities `c_j`.
+#[derive(Clone, Debug)]
+pub struct ImmPrior {
+    /// Time, s.
+    pub t_s: f64,
+    /// Mode-matched predictions.
+    pub modes: [Gaussian; MAX_MODES],
+    /// Predicted mode probabilities.
+    pub c: [f64; MAX_MODES],
+    /// Number of modes.
+    pub n: usize,
+    /// Models.
+    pub kinds: [ModelKind; MAX_MODES],
+}
+
+impl ImmState {
+    /// Start an IMM with every mode at the same Gaussian.
+    pub fn new(cfg: &ImmConfig, t_s: f64, g: Gaussian) -> Self {
+        let n = cfg.modes.len();
+        let mut kinds = [ModelKind::Ncv; MAX_MODES];
+        kinds[..n].copy_from_slice(&cfg.modes);
+        let s: f64 = cfg.initial_prob.iter().sum();
+        let mut mu = [0.0; MAX_MODES];
+        for i in 0..n {
+            mu[i] = cfg.initial_prob[i] / s;
+        }
+        Self { t_s, n, kinds, modes: [g; MAX_MODES], mu }
+    }
+
+    /// Moment-matched combined estimate.
+    pub fn combined(&self) -> Gaussian {
+        combine(&self.modes[..self.n], &self.mu[..self.n])
+    }
+
+    /// Probability of a model (0 when it is not a mode).
+    pub fn prob(&self, kind: ModelKind) -> f64 {
+        (0..self.n).find(|&i| self.kinds[i] == kind).map_or(0.0, |i| self.mu[i])
+    }
+
+    /// Mix and predict to `t_s`.
+    pub fn predict(
+        &self,
+        cfg: &ImmConfig,
+        filter: FilterKind,
+        params: &MotionParams,
+        t_s: f64,
+    ) -> Result<ImmPrior, CovError> {
+        let dt = t_s - self.t_s;
+        let n = self.n;
+        let p = cfg.transition(dt);
+        let mut c = [0.0; MAX_MODES];
+        for j in 0..n {
+            c[j] = (0..n).map(|i| p[i][j] * self.mu[i]).sum();
+        }
+        let mut out = self.modes;
+        for j in 0..n {
+            let mut w = [0.0; MAX_MODES];
+            for i in 0..n {
+                w[i] = if c[j] > 0.0 {
+                    p[i][j] * self.mu[i] / c[j]
+                } else if i == j {
+                    1.0
+                } else {
+                    0.0
+                };
+            }
+            let mixed = combine(&self.modes[..n], &w[..n]);
+            out[j] = predict(filter, self.kinds[j], &mixed, dt, params)?;
+        }
+        Ok(ImmPrior { t_s, modes: out, c, n, kinds: self.kinds })
+    }
+}
+
+impl ImmPrior {
+    /// Moment-matched predicted estimate (for gating and reporting).
+    pub fn combined(&self) -> Gaussian {
+        combine(&self.modes[..self.n], &self.c[..self.n])
+    }
+
+    /// Innovation of a measurement against the combined prediction (for gating).
+    pub fn innovation<const M: usize, Mm: MeasurementModel<M>>(
+        &self,
+        filter: FilterKind,
+        m: &Mm,
+    ) -> Result<Innovation<M>, CovError> {
+        innovation(filter, &self.combined(), m)
+    }
+
+    /// Update every mode with a measurement and return the posterior IMM. Modes whose
+    /// update fails keep their prior and get likelihood 0; if all fail, an error.
+    pub fn update<const M: usize, Mm: MeasurementModel<M>>(
+        &self,
+        filter: FilterKind,
+        m: &Mm,
+    ) -> Result<ImmState, CovError> {
+        let n = self.n;
+        let mut modes = self.modes;
+        let mut ll = [f64::NEG_INFINITY; MAX_MODES];
+        let mut any = false;
+        for j in 0..n {
+            if let Ok(inn) = innovation(filter, &self.modes[j], m)
+                && let Ok(g) = update(&self.modes[j], &inn)
+            {
+                modes[j] = g;
+                ll[j] = inn.log_likelihood();
+                any = true;
+            }
+        }
+        if !any {
+            return Err(CovError::NotPositiveDefinite);
+        }
+        let lmax = ll[..n].iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let mut mu = [0.0; MAX_MODES];
+        let mut s = 0.0;
+        for j in 0..n {
+            mu[j] = if ll[j].is_finite() { (ll[j] - lmax).exp() * self.c[j] } else { 0.0 };
+            s += mu[j];
+        }
+        if s > 0.0 && s.is_finite() {
+            mu.iter_mut().for_each(|v| *v /= s);
+        } else {
+            mu = self.c;
+        }
+        // Keep every mode alive (a floor avoids a mode being lost to round-off).
+        let floor = 1e-6;
+        let mut s2 = 0.0;
+        for v in mu.iter_mut().take(n) {
+            *v = v.max(floor);
+            s2 += *v;
+        }
+        mu.iter_mut().take(n).for_each(|v| *v /= s2);
+        Ok(ImmState { t_s: self.t_s, n, kinds: self.kinds, modes, mu })
+    }
+
+    /// The prior as a state without a measurement (a coasting step).
+    pub fn into_state(self) -> ImmState {
+        ImmState { t_s: self.t_s, n: self.n, kinds: self.kinds, modes: self.modes, mu: self.c }
+    }
+}
+
+/// Moment-matched mixture of Gaussians with weights `w` (normalised here).
+pub fn combine(gs: &[Gaussian], w: &[f64]) -> Gaussian {
+    let s: f64 = w.iter().sum();
+    let mut x = StateVec::zeros();
+    for (g, wi) in gs.iter().zip(w) {
+        x += g.x * (*wi / s);
+    }
+    let mut p = StateCov::zeros();
+    for (g, wi) in gs.iter().zip(w) {
+        let d = g.x - x;
+        p += (g.p + d * d.transpose()) * (*wi / s);
+    }
+    let _ = guard_pd(&mut p);
+    Gaussian { x, p }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transition_rows_sum_to_one_and_follow_sojourn() {
+        let cfg = ImmConfig::default();
+        cfg.validate("imm").unwrap();
+        let p = cfg.transition(10.0);
+        for i in 0..3 {
+            let s: f64 = p[i][..3].iter().sum();
+            assert!((s - 1.0).abs() < 1e-12);
+            assert!((p[i][i] - (-10.0 / cfg.sojourn_s[i]).exp()).abs() < 1e-12);
+        }
+        assert_eq!(p[0][2], 0.0);
+        let bad = ImmConfig { initial_prob: vec![1.0], ..Default::default() };
+        assert_eq!(bad.validate("imm").unwrap_err().field, "imm.initial_prob");
+    }
+
+    #[test]
+    fn combine_matches_mixture_moments() {
+        let mut a = Gaussian { x: StateVec::zeros(), p: StateCov::identity() };
+        let mut b = a;
+        a.x[0] = -1.0;
+        b.x[0] = 1.0;
+        let c = combine(&[a, b], &[0.5, 0.5]);
+        assert!(c.x[0].abs() < 1e-15);
+        assert!((c.p[(0, 0)] - 2.0).abs() < 1e-12);
+        assert!((c.p[(1, 1)] - 1.0).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,1202 @@
+//! Angles-only, multi-satellite tracking from [`Detection`]s: the space tracker.
+//!
+//! Pipeline for every detection (see `docs/models/tracking.md` for equations):
+//!
+//! 1. **Validation and reorder buffer.** Each detection is checked
+//!    ([`Detection::validate`]); bad records are rejected and counted, never used.
+//!    Detections arrive by `t_arrival_s`; they wait in a bounded reorder buffer and are
+//!    released in `t_obs_s` order once `t_obs_s <= now - reorder_window_s`. A detection
+//!    arriving later than that (an out-of-sequence measurement) is applied to the 3-D
+//!    track it gates with by retrodiction (below) if it is at most `max_oosm_lag_s` old;
+//!    older ones are rejected and counted.
+//! 2. **Frames.** Released detections are grouped by (time, satellite, sensor). Each
+//!    frame is associated with the 3-D tracks first: a cheap pre-gate (linear
+//!    extrapolation, angular bound from the position uncertainty), then the IMM
+//!    prediction and the angle-innovation chi-square gate, then a global assignment per
+//!    cluster (Jonker–Volgenant) on the negative log-likelihood ratio against clutter.
+//! 3. **2-D angle tracks.** Detections left over feed single-satellite line-of-sight
+//!    tracks: a 4-state nearly-constant-angular-velocity Kalman filter in the gnomonic
+//!    plane of a reference direction (re-centred as the line of sight moves). They are
+//!    held until a second satellite sees the same object.
+//! 4. **Stereo initiation.** When an angle track is updated, it is paired with angle
+//!    tracks of other satellites updated within `tri_max_dt_s`: the other track is
+//!    predicted to this time (time alignment), the other satellite's position is
+//!    extrapolated from its ephemeris, the two lines of sight are triangulated
+//!    ([`crate::triangulate`]) and the pair is accepted if the residual passes a
+//!    chi-square gate, the parallax is large enough and the point is above ground.
+//!    Velocity comes from the two angle-rate estimates. The new 3-D track starts
+//!    tentative; it is confirmed after `confirm_updates` further updates within
+//!    `confirm_window_s`.
+//! 5. **3-D tracks**: IMM over boost / ballistic / reentry ([`crate::imm`]), EKF or CKF,
+//!    angle (and angle-rate) updates. Deleted after `delete_after_coast_s` without an
+//!    update or when the position uncertainty exceeds `max_pos_std_m`; duplicates
+//!    (state difference within a chi-square bound) are merged, keeping the older track.
+//! 6. **Products** ([`crate::products`]) after every update of a confirmed track.
+//!
+//! Out-of-sequence update (Bar-Shalom 2002, "Update with out-of-sequence measurements
+//! in tracking: exact solution", one-step algorithm with the process-noise cross terms
+//! neglected): retrodict `x_tau = f(x_k, tau - t_k)`, `P_tau = Phi P_k Phi^T + Q`, form
+//! the innovation at `tau`, and update the current estimate with
+//! `K = P_k Phi^T H^T S^-1`, `P_k -= K S K^T`.
+
+use crate::assign::{Clusters, Lap};
+use crate::filter::{AngleMeas, AngleRateMeas, FilterKind, Gaussian, MeasurementModel, innovation};
+use crate::imm::{ImmConfig, ImmPrior, ImmState};
+use crate::linalg::{SpdFactor, guard_pd};
+use crate::motion::{
+    IX_DRAG, IX_THRUST, ModelKind, MotionParams, StateCov, StateVec, process_noise, propagate_with_stm,
+};
+use crate::products::{ProductState, Products, ProductsConfig};
+use crate::triangulate::{RateRay, Ray, triangulate, velocity_from_rates};
+use nalgebra::{Matrix2, Matrix4, SMatrix, Vector2, Vector3, Vector4};
+use serde::{Deserialize, Serialize};
+use tl_core::check::{FieldError, in_range, non_negative, positive};
+use tl_core::detection::Detection;
+use tl_core::frames::EarthRotation;
+
+/// Configuration of the space (angles-only) tracker (`[tracker.space]`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SpaceConfig {
+    /// Filter for 3-D tracks.
+    pub filter: FilterKind,
+    /// IMM modes and switching.
+    pub imm: ImmConfig,
+    /// Motion-model parameters.
+    pub motion: MotionParams,
+    /// Products.
+    pub products: ProductsConfig,
+    /// Chi-square gate on the 2-D angle innovation of a 3-D track (99.9 % = 13.8).
+    pub gate_d2: f64,
+    /// Probability of detection assumed by the assignment cost.
+    pub pd: f64,
+    /// False detections per steradian per frame assumed by the assignment cost.
+    pub clutter_density_sr: f64,
+    /// Use angle rates when a detection carries them.
+    pub use_rates: bool,
+    /// Reorder buffer: a detection is processed once the arrival clock passes its
+    /// observation time by this much, s.
+    pub reorder_window_s: f64,
+    /// Oldest out-of-sequence measurement applied by retrodiction, s behind the
+    /// processed time.
+    pub max_oosm_lag_s: f64,
+    /// Angular-acceleration PSD of the 2-D angle tracks, rad^2/s^3.
+    pub los_q_rad2_s3: f64,
+    /// Chi-square gate of the 2-D angle tracks.
+    pub los_gate_d2: f64,
+    /// A 2-D angle track without an update for this long is dropped, s.
+    pub los_max_coast_s: f64,
+    /// Updates a 2-D angle track needs before it is used for triangulation.
+    pub los_min_hits: u32,
+    /// Prior standard deviation of a new angle track's rates, rad/s.
+    pub los_init_rate_std_rad_s: f64,
+    /// Largest time between the two angle tracks of a triangulation, s.
+    pub tri_max_dt_s: f64,
+    /// Chi-square gate on the triangulation residual (1 degree of freedom for 2 rays).
+    pub tri_gate_chi2: f64,
+    /// Smallest angle between the two lines of sight, deg.
+    pub tri_min_parallax_deg: f64,
+    /// Lowest and highest plausible altitude of a triangulated point, m.
+    pub tri_alt_range_m: [f64; 2],
+    /// Factor on the standard deviation of the initial velocity from angle rates.
+    pub init_vel_inflation: f64,
+    /// Initial thrust acceleration and its standard deviation, m/s^2.
+    pub init_thrust_m_s2: [f64; 2],
+    /// Initial inverse ballistic coefficient and its standard deviation, m^2/kg.
+    pub init_drag_m2_kg: [f64; 2],
+    /// Updates after initiation that confirm a 3-D track.
+    pub confirm_updates: u32,
+    /// Time allowed for confirmation, s.
+    pub confirm_window_s: f64,
+    /// A 3-D track without an update for this long is deleted, s.
+    pub delete_after_coast_s: f64,
+    /// A 3-D track whose largest position standard deviation exceeds this is deleted, m.
+    pub max_pos_std_m: f64,
+    /// Chi-square bound (6 dof, position and velocity) under which two tracks merge.
+    pub merge_d2: f64,
+    /// Smallest interval between two reports of one track, s (0: every update).
+    pub report_every_s: f64,
+}
+
+impl Default for SpaceConfig {
+    fn default() -> Self {
+        Self {
+            filter: FilterKind::Ekf,
+            imm: ImmConfig::default(),
+            motion: MotionParams::default(),
+            products: ProductsConfig::default(),
+            gate_d2: 13.8,
+            pd: 0.9,
+            clutter_density_sr: 1.0,
+            use_rates: true,
+            reorder_window_s: 1.0,
+            max_oosm_lag_s: 30.0,
+            los_q_rad2_s3: 1e-10,
+            los_gate_d2: 13.8,
+            los_max_coast_s: 10.0,
+            los_min_hits: 3,
+            los_init_rate_std_rad_s: 0.01,
+            tri_max_dt_s: 2.0,
+            tri_gate_chi2: 10.8,
+            tri_min_parallax_deg: 5.0,
+            tri_alt_range_m: [-5_000.0, 3_000_000.0],
+            init_vel_inflation: 2.0,
+            init_thrust_m_s2: [15.0, 15.0],
+            init_drag_m2_kg: [1e-3, 2e-3],
+            confirm_updates: 3,
+            confirm_window_s: 30.0,
+            delete_after_coast_s: 30.0,
+            max_pos_std_m: 50_000.0,
+            merge_d2: 16.8,
+            report_every_s: 0.0,
+        }
+    }
+}
+
+impl SpaceConfig {
+    /// Check every field; errors carry `prefix.field`.
+    pub fn validate(&self, prefix: &str) -> Result<(), FieldError> {
+        let f = |e: FieldError| e.within(prefix);
+        self.imm.validate(&format!("{prefix}.imm"))?;
+        self.motion.validate(&format!("{prefix}.motion"))?;
+        self.products.validate(&format!("{prefix}.products"))?;
+        positive("gate_d2", self.gate_d2).map_err(f)?;
+        in_range("pd", self.pd, 1e-6, 1.0 - 1e-9).map_err(f)?;
+        positive("clutter_density_sr", self.clutter_density_sr).map_err(f)?;
+        non_negative("reorder_window_s", self.reorder_window_s).map_err(f)?;
+        non_negative("max_oosm_lag_s", self.max_oosm_lag_s).map_err(f)?;
+        non_negative("los_q_rad2_s3", self.los_q_rad2_s3).map_err(f)?;
+        positive("los_gate_d2", self.los_gate_d2).map_err(f)?;
+        positive("los_max_coast_s", self.los_max_coast_s).map_err(f)?;
+        in_range("los_min_hits", self.los_min_hits as f64, 1.0, 1e4).map_err(f)?;
+        positive("los_init_rate_std_rad_s", self.los_init_rate_std_rad_s).map_err(f)?;
+        non_negative("tri_max_dt_s", self.tri_max_dt_s).map_err(f)?;
+        positive("tri_gate_chi2", self.tri_gate_chi2).map_err(f)?;
+        in_range("tri_min_parallax_deg", self.tri_min_parallax_deg, 0.0, 90.0).map_err(f)?;
+        if !(self.tri_alt_range_m[0].is_finite()
+            && self.tri_alt_range_m[1].is_finite()
+            && self.tri_alt_range_m[0] < self.tri_alt_range_m[1])
+        {
+            return Err(FieldError::new(
+                format!("{prefix}.tri_alt_range_m"),
+                format!("{:?}", self.tri_alt_range_m),
+                "[low, high] with low < high",
+            ));
+        }
+        positive("init_vel_inflation", self.init_vel_inflation).map_err(f)?;
+        non_negative("init_thrust_m_s2[0]", self.init_thrust_m_s2[0]).map_err(f)?;
+        positive("init_thrust_m_s2[1]", self.init_thrust_m_s2[1]).map_err(f)?;
+        non_negative("init_drag_m2_kg[0]", self.init_drag_m2_kg[0]).map_err(f)?;
+        positive("init_drag_m2_kg[1]", self.init_drag_m2_kg[1]).map_err(f)?;
+        in_range("confirm_updates", self.confirm_updates as f64, 0.0, 1e4).map_err(f)?;
+        positive("confirm_window_s", self.confirm_window_s).map_err(f)?;
+        positive("delete_after_coast_s", self.delete_after_coast_s).map_err(f)?;
+        positive("max_pos_std_m", self.max_pos_std_m).map_err(f)?;
+        positive("merge_d2", self.merge_d2).map_err(f)?;
+        non_negative("report_every_s", self.report_every_s).map_err(f)?;
+        Ok(())
+    }
+}
+
+/// One reported 3-D track state.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct TrackReport {
+    /// Time of the estimate, s since the epoch.
+    pub t_s: f64,
+    /// Track id.
+    pub track_id: u64,
+    /// Position, ECI m.
+    pub pos_eci_m: [f64; 3],
+    /// Velocity, ECI m/s.
+    pub vel_eci_m_s: [f64; 3],
+    /// Thrust acceleration estimate, m/s^2.
+    pub thrust_m_s2: f64,
+    /// Inverse ballistic coefficient estimate, m^2/kg.
+    pub inv_ballistic_m2_kg: f64,
+    /// Position/velocity covariance (6x6, rows), m^2, m^2/s, m^2/s^2.
+    pub cov_pv: [[f64; 6]; 6],
+    /// Mode probabilities (boost, ballistic, reentry; 0 for a model not in the IMM).
+    pub mode_prob: [f64; 3],
+    /// Updates so far.
+    pub n_updates: u32,
+    /// Distinct satellites that contributed.
+    pub n_sats: u32,
+    /// True when this state is an update (false: a prediction, e.g. a snapshot).
+    pub is_update: bool,
+    /// Products.
+    pub products: Products,
+}
+
+/// What the tracker did and refused.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SpaceStats {
+    /// Detections offered.
+    pub detections_in: u64,
+    /// Rejected by validation (non-finite values, non-unit LOS, non-PD covariance, ...).
+    pub rejected_invalid: u64,
+    /// Rejected because older than the out-of-sequence limit.
+    pub rejected_too_late: u64,
+    /// Detections that arrived out of arrival order (accepted).
+    pub arrival_out_of_order: u64,
+    /// Out-of-sequence detections applied by retrodiction.
+    pub oosm_applied: u64,
+    /// Out-of-sequence detections that gated with no 3-D track (dropped).
+    pub oosm_unused: u64,
+    /// Frames processed.
+    pub frames: u64,
+    /// Detections used to update 3-D tracks.
+    pub updates_3d: u64,
+    /// Detections used by 2-D angle tracks.
+    pub updates_2d: u64,
+    /// 2-D angle tracks started.
+    pub los_tracks_started: u64,
+    /// 3-D tracks started by triangulation.
+    pub tracks_started: u64,
+    /// 3-D tracks confirmed.
+    pub tracks_confirmed: u64,
+    /// 3-D tracks deleted (coast, covariance growth, failed confirmation).
+    pub tracks_deleted: u64,
+    /// 3-D tracks merged into another.
+    pub tracks_merged: u64,
+    /// Updates refused by the covariance guard.
+    pub refused_updates: u64,
+}
+
+/// First invalid detection seen (for messages).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rejection {
+    /// Index of the detection in input order (0-based).
+    pub index: u64,
+    /// Why.
+    pub error: FieldError,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Pending {
+    seq: u64,
+    det: Detection,
+}
+
+/// Satellite ephemeris from the detections' satellite positions.
+#[derive(Clone, Copy, Debug, Default)]
+struct Ephem {
+    n: usize,
+    t: [f64; 2],
+    p: [Vector3<f64>; 2],
+}
+
+impl Ephem {
+    fn push(&mut self, t: f64, p: Vector3<f64>) {
+        if self.n > 0 && (t - self.t[1]).abs() < 1e-6 {
+            return;
+        }
+        if self.n > 0 && t < self.t[1] {
+            return; // keep the latest two in time order
+        }
+        self.t[0] = self.t[1];
+        self.p[0] = self.p[1];
+        self.t[1] = t;
+        self.p[1] = p;
+        self.n = (self.n + 1).min(2);
+    }
+    /// Velocity at the latest sample (finite difference corrected by gravity).
+    fn vel(&self) -> Option<Vector3<f64>> {
+        if self.n < 2 {
+            return None;
+        }
+        let dt = self.t[1] - self.t[0];
+        if dt <= 0.0 || dt > 120.0 {
+            return None;
+        }
+        let a = tl_core::gravity::accel_j2(&self.p[1]);
+        Some((self.p[1] - self.p[0]) / dt + a * (0.5 * dt))
+    }
+    /// Position and velocity at time `t` (second-order extrapolation from the latest).
+    fn at(&self, t: f64) -> Option<(Vector3<f64>, Vector3<f64>)> {
+        let v = self.vel()?;
+        let a = tl_core::gravity::accel_j2(&self.p[1]);
+        let dt = t - self.t[1];
+        Some((self.p[1] + v * dt + a * (0.5 * dt * dt), v + a * dt))
+    }
+}
+
+/// A single-satellite angle track in the gnomonic plane of `u0`.
+#[derive(Clone, Debug)]
+struct LosTrack {
+    sat: u32,
+    sensor: u32,
+    t: f64,
+    u0: Vector3<f64>,
+    e1: Vector3<f64>,
+    e2: Vector3<f64>,
+    x: Vector4<f64>,
+    p: Matrix4<f64>,
+    hits: u32,
+    alive: bool,
+}
+
+impl LosTrack {
+    fn predicted(&self, t: f64, q: f64) -> (Vector4<f64>, Matrix4<f64>) {
+        let dt = t - self.t;
+        let mut f = Matrix4::identity();
+        f[(0, 2)] = dt;
+        f[(1, 3)] = dt;
+        let d = dt.abs();
+        let (q3, q2, q1) = (q * d * d * d / 3.0, q * d * d / 2.0, q * d);
+        let qm = Matrix4::new(q3, 0.0, q2, 0.0, 0.0, q3, 0.0, q2, q2, 0.0, q1, 0.0, 0.0, q2, 0.0, q1);
+        (f * self.x, f * self.p * f.transpose() + qm)
+    }
+    /// Unit LOS and its time derivative at a state.
+    fn los_of(&self, x: &Vector4<f64>) -> (Vector3<f64>, Vector3<f64>) {
+        let w = self.u0 + self.e1 * x[0] + self.e2 * x[1];
+        let n = w.norm();
+        let u = w / n;
+        let wd = self.e1 * x[2] + self.e2 * x[3];
+        (u, (wd - u * u.dot(&wd)) / n)
+    }
+    /// Gnomonic coordinates of a unit vector.
+    fn gnomonic(&self, u: &Vector3<f64>) -> Option<Vector2<f64>> {
+        let c = self.u0.dot(u);
+        if c <= 0.1 {
+            return None;
+        }
+        Some(Vector2::new(self.e1.dot(u) / c, self.e2.dot(u) / c))
+    }
+    /// 2x2 map from a detection's LOS basis at `u` to this track's gnomonic plane.
+    fn basis_map(&self, u: &Vector3<f64>) -> Matrix2<f64> {
+        let (b1, b2) = tl_core::geom::los_basis(u);
+        let c = self.u0.dot(u);
+        Matrix2::new(self.e1.dot(&b1), self.e1.dot(&b2), self.e2.dot(&b1), self.e2.dot(&b2)) / (c * c)
+    }
+    /// Re-centre the gnomonic plane on the current line of sight.
+    fn recenter(&mut self) {
+        let (u, ud) = self.los_of(&self.x);
+        let (e1, e2) = tl_core::geom::los_basis(&u);
+        // Map old (xi, eta) perturbations to new ones by the basis change (first order).
+        let m = Matrix2::new(e1.dot(&self.e1), e1.dot(&self.e2), e2.dot(&self.e1), e2.dot(&self.e2));
+        let mut t = Matrix4::zeros();
+        t.fixed_view_mut::<2, 2>(0, 0).copy_from(&m);
+        t.fixed_view_mut::<2, 2>(2, 2).copy_from(&m);
+        self.p = t * self.p * t.transpose();
+        self.x = Vector4::new(0.0, 0.0, e1.dot(&ud), e2.dot(&ud));
+        self.u0 = u;
+        self.e1 = e1;
+        self.e2 = e2;
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Track3 {
+    uid: u64,
+    id: Option<u64>,
+    imm: ImmState,
+    t_created: f64,
+    t_last_update: f64,
+    n_updates: u32,
+    sats: u64,
+    last_report: Option<f64>,
+    products: ProductState,
+    last_products: Option<Products>,
+    alive: bool,
+}
+
+/// The angles-only multi-satellite tracker.
+#[derive(Debug)]
+pub struct SpaceTracker {
+    cfg: SpaceConfig,
+    earth: EarthRotation,
+    pending: Vec<Pending>,
+    seq: u64,
+    last_arrival: f64,
+    released_until: f64,
+    ephem: Vec<Ephem>,
+    los: Vec<LosTrack>,
+    tracks: Vec<Track3>,
+    next_uid: u64,
+    next_id: u64,
+    last_merge: f64,
+    /// Counters.
+    pub stats: SpaceStats,
+    /// The first few rejections (at most 100), for messages.
+    pub rejections: Vec<Rejection>,
+    lap: Lap,
+    clusters: Clusters,
+    frame: Vec<Detection>,
+}
+
+const MODEL_ORDER: [ModelKind; 3] = [ModelKind::Boost, ModelKind::Ballistic, ModelKind::Reentry];
+
+impl SpaceTracker {
+    /// A tracker with a validated configuration. `earth` maps times to Earth rotation
+    /// (for ground products: launch and impact points).
+    pub fn new(cfg: SpaceConfig, earth: EarthRotation) -> Result<Self, FieldError> {
+        cfg.validate("space")?;
+        Ok(Self {
+            cfg,
+            earth,
+            pending: Vec::new(),
+            seq: 0,
+            last_arrival: f64::NEG_INFINITY,
+            released_until: f64::NEG_INFINITY,
+            ephem: Vec::new(),
+            los: Vec::new(),
+            tracks: Vec::new(),
+            next_uid: 0,
+            next_id: 0,
+            last_merge: f64::NEG_INFINITY,
+            stats: SpaceStats::default(),
+            rejections: Vec::new(),
+            lap: Lap::new(),
+            clusters: Clusters::default(),
+            frame: Vec::new(),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SpaceConfig {
+        &self.cfg
+    }
+
+    /// Number of confirmed live 3-D tracks.
+    pub fn n_confirmed(&self) -> usize {
+        self.tracks.iter().filter(|t| t.alive && t.id.is_some()).count()
+    }
+
+    /// Number of live 3-D tracks, tentative included.
+    pub fn n_tracks(&self) -> usize {
+        self.tracks.iter().filter(|t| t.alive).count()
+    }
+
+    /// Number of live 2-D angle tracks.
+    pub fn n_los_tracks(&self) -> usize {
+        self.los.iter().filter(|t| t.alive).count()
+    }
+
+    fn reject(&mut self, e: FieldError) {
+        self.stats.rejected_invalid += 1;
+        if self.rejections.len() < 100 {
+            self.rejections.push(Rejection { index: self.stats.detections_in - 1, error: e });
+        }
+    }
+
+    /// Offer one detection (in arrival order). Invalid records are rejected and counted;
+    /// valid ones wait in the reorder buffer. Call [`Self::advance`] to process.
+    pub fn push(&mut self, det: &Detection) {
+        self.stats.detections_in += 1;
+        if let Err(e) = det.validate() {
+            self.reject(e);
+            return;
+        }
+        if det.sat_pos_eci_m.iter().map(|v| v * v).sum::<f64>() < 1.0 {
+            self.reject(FieldError::new(
+                "sat_pos_eci_m",
+                "[0, 0, 0]",
+                "a satellite position (not the origin)",
+            ));
+            return;
+        }
+        if det.t_arrival_s < self.last_arrival {
+            self.stats.arrival_out_of_order += 1;
+        }
+        self.last_arrival = self.last_arrival.max(det.t_arrival_s);
+        self.pending.push(Pending { seq: self.seq, det: *det });
+        self.seq += 1;
+    }
+
+    /// Process every buffered detection observed at or before `now_s - reorder_window_s`
+    /// (`now_s` is the arrival clock), appending reports of confirmed tracks to `out`.
+    pub fn advance(&mut self, now_s: f64, out: &mut Vec<TrackReport>) {
+        self.release(now_s - self.cfg.reorder_window_s, out);
+    }
+
+    /// Process everything still buffered.
+    pub fn flush(&mut self, out: &mut Vec<TrackReport>) {
+        self.release(f64::INFINITY, out);
+    }
+
+    fn release(&mut self, cutoff: f64, out: &mut Vec<TrackReport>) {
+        if self.pending.is_empty() {
+            return;
+        }
+        self.pending.sort_by(|a, b| {
+            a.det
+                .t_obs_s
+                .total_cmp(&b.det.t_obs_s)
+                .then(a.det.sat_id.cmp(&b.det.sat_id))
+                .then(a.det.sensor_id.cmp(&b.det.sensor_id))
+                .then(a.seq.cmp(&b.seq))
+        });
+        let n_ready = self.pending.partition_point(|p| p.det.t_obs_s <= cutoff);
+        if n_ready == 0 {
+            return;
+        }
+        let ready: Vec<Pending> = self.pending.drain(..n_ready).collect();
+        let mut i = 0;
+        while i < ready.len() {
+            let d0 = ready[i].det;
+            let mut j = i + 1;
+            while j < ready.len()
+                && ready[j].det.t_obs_s == d0.t_obs_s
+                && ready[j].det.sat_id == d0.sat_id
+                && ready[j].det.sensor_id == d0.sensor_id
+            {
+                j += 1;
+            }
+            self.frame.clear();
+            self.frame.extend(ready[i..j].iter().map(|p| p.det));
+            let frame = std::mem::take(&mut self.frame);
+            if d0.t_obs_s < self.released_until {
+                let lag = self.released_until - d0.t_obs_s;
+                if lag <= self.cfg.max_oosm_lag_s {
+                    self.process_oosm(&frame);
+                } else {
+                    self.stats.rejected_too_late += frame.len() as u64;
+                }
+            } else {
+                self.process_frame(&frame, out);
+                self.released_until = d0.t_obs_s;
+            }
+            self.frame = frame;
+            i = j;
+        }
+    }
+
+    fn ephem_mut(&mut self, sat: u32) -> &mut Ephem {
+        let k = sat as usize;
+        if self.ephem.len() <= k {
+            self.ephem.resize(k + 1, Ephem::default());
+        }
+        &mut self.ephem[k]
+    }
+
+    fn angle_meas(&self, d: &Detection, sat_vel: Option<Vector3<f64>>) -> (AngleMeas, Option<AngleRateMeas>) {
+        let ang = AngleMeas::new(Vector3::from(d.sat_pos_eci_m), Vector3::from(d.los_eci), d.cov_rad2);
+        let rates = if self.cfg.use_rates
+            && d.rate_rad_s.iter().all(|v| v.is_finite())
+            && d.rate_var_rad2_s2.iter().all(|v| v.is_finite() && *v > 0.0)
+        {
+            sat_vel.map(|sv| AngleRateMeas {
+                ang,
+                sat_vel_m_s: sv,
+                rate_rad_s: Vector2::from(d.rate_rad_s),
+                rate_var: Vector2::from(d.rate_var_rad2_s2),
+            })
+        } else {
+            None
+        };
+        (ang, rates)
+    }
+
+    fn process_frame(&mut self, frame: &[Detection], out: &mut Vec<TrackReport>) {
+        self.stats.frames += 1;
+        let d0 = frame[0];
+        let t = d0.t_obs_s;
+        let sat = d0.sat_id;
+        self.ephem_mut(sat).push(t, Vector3::from(d0.sat_pos_eci_m));
+        let sat_vel = self.ephem[sat as usize].vel();
+        let sat_pos = Vector3::from(d0.sat_pos_eci_m);
+        let nd = frame.len();
+        let mut used = vec![false; nd];
+
+        // ---- 3-D tracks: pre-gate, IMM prediction, gate, assignment.
+        let mut priors: Vec<(usize, ImmPrior)> = Vec::new();
+        let mut pairs: Vec<(u32, u32)> = Vec::new();
+        let mut costs: Vec<f64> = Vec::new();
+        let ln_clutter = (self.cfg.pd / ((1.0 - self.cfg.pd) * self.cfg.clutter_density_sr)).ln();
+        for (ti, tr) in self.tracks.iter().enumerate() {
+            if !tr.alive || t < tr.imm.t_s {
+                continue;
+            }
+            let g = tr.imm.combined();
+            let dt = t - tr.imm.t_s;
+            let r_lin = Vector3::new(g.x[0], g.x[1], g.x[2]) + Vector3::new(g.x[3], g.x[4], g.x[5]) * dt;
+            let d = r_lin - sat_pos;
+            let rho = d.norm();
+            if rho <= 0.0 {
+                continue;
+            }
+            let u = d / rho;
+            let pos_sig = (g.p[(0, 0)] + g.p[(1, 1)] + g.p[(2, 2)]).sqrt();
+            let vel_sig = (g.p[(3, 3)] + g.p[(4, 4)] + g.p[(5, 5)]).sqrt();
+            let bound = 5.0 * (pos_sig + vel_sig * dt) / rho + 0.5 * 80.0 * dt * dt / rho + 1e-3;
+            let near =
+                frame.iter().any(|det| tl_core::geom::angle_between(&u, &Vector3::from(det.los_eci)) < bound);
+            if !near {
+                continue;
+            }
+            let Ok(prior) = tr.imm.predict(&self.cfg.imm, self.cfg.filter, &self.cfg.motion, t) else {
+                continue;
+            };
+            let pi = priors.len() as u32;
+            let comb = prior.combined();
+            for (j, det) in frame.iter().enumerate() {
+                let (ang, _) = self.angle_meas(det, sat_vel);
+                if let Ok(inn) = innovation(self.cfg.filter, &comb, &ang)
+                    && inn.d2 <= self.cfg.gate_d2
+                {
+                    pairs.push((pi, j as u32));
+                    costs.push(
+                        inn.d2 + inn.s.ln_det() + 2.0 * (2.0 * std::f64::consts::PI).ln() - 2.0 * ln_clutter,
+                    );
+                }
+            }
+            priors.push((ti, prior));
+        }
+        let mut assigned: Vec<Option<u32>> = vec![None; priors.len()];
+        if !pairs.is_empty() {
+            self.clusters.build(priors.len(), nd, &pairs);
+            let clusters = std::mem::take(&mut self.clusters);
+            for (ct, cd) in clusters.tracks.iter().zip(clusters.dets.iter()) {
+                if cd.is_empty() {
+                    continue;
+                }
+                let (nt, ndc) = (ct.len(), cd.len());
+                let cols = ndc + nt;
+                let mut cost = vec![f64::INFINITY; nt * cols];
+                for r in 0..nt {
+                    cost[r * cols + ndc + r] = 0.0;
+                }
+                for (k, &(pi, j)) in pairs.iter().enumerate() {
+                    if let (Ok(r), Ok(c)) = (ct.binary_search(&pi), cd.binary_search(&j)) {
+                        cost[r * cols + c] = costs[k].min(cost[r * cols + c]);
+                    }
+                }
+                if self.lap.solve(&cost, nt, cols).is_ok() {
+                    for r in 0..nt {
+                        let c = self.lap.col4row[r];
+                        if c < ndc {
+                            assigned[ct[r] as usize] = Some(cd[c]);
+                        }
+                    }
+                }
+            }
+            self.clusters = clusters;
+        }
+        for (k, (ti, prior)) in priors.into_iter().enumerate() {
+            let Some(j) = assigned[k] else { continue };
+            let det = &frame[j as usize];
+            let (ang, rates) = self.angle_meas(det, sat_vel);
+            let res = match &rates {
+                Some(rm) => prior.update(self.cfg.filter, rm),
+                None => prior.update(self.cfg.filter, &ang),
+            };
+            match res {
+                Ok(post) => {
+                    used[j as usize] = true;
+                    self.stats.updates_3d += 1;
+                    let tr = &mut self.tracks[ti];
+                    tr.imm = post;
+                    tr.t_last_update = t;
+                    tr.n_updates += 1;
+                    tr.sats |= 1u64 << (sat % 64);
+                }
+                Err(_) => self.stats.refused_updates += 1,
+            }
+        }
+
+        // ---- 2-D angle tracks of this sensor with what is left.
+        let q = self.cfg.los_q_rad2_s3;
+        let mut los_idx: Vec<usize> = Vec::new();
+        let mut lpairs: Vec<(u32, u32)> = Vec::new();
+        let mut lcost: Vec<f64> = Vec::new();
+        let mut lpred: Vec<(Vector4<f64>, Matrix4<f64>)> = Vec::new();
+        for (li, lt) in self.los.iter().enumerate() {
+            if !lt.alive || lt.sat != sat || lt.sensor != d0.sensor_id || t < lt.t {
+                continue;
+            }
+            let (xp, pp) = lt.predicted(t, q);
+            let k = los_idx.len() as u32;
+            for (j, det) in frame.iter().enumerate() {
+                if used[j] {
+                    continue;
+                }
+                let u = Vector3::from(det.los_eci);
+                let Some(z) = lt.gnomonic(&u) else { continue };
+                let m = lt.basis_map(&u);
+                let r = m
+                    * Matrix2::new(det.cov_rad2[0], det.cov_rad2[1], det.cov_rad2[1], det.cov_rad2[2])
+                    * m.transpose();
+                let s = pp.fixed_view::<2, 2>(0, 0).into_owned() + r;
+                let Some(sf) = SpdFactor::new(&s) else { continue };
+                let nu = z - Vector2::new(xp[0], xp[1]);
+                let d2 = sf.mahalanobis2(&nu);
+                if d2 <= self.cfg.los_gate_d2 {
+                    lpairs.push((k, j as u32));
+                    lcost.push(d2 + sf.ln_det());
+                }
+            }
+            los_idx.push(li);
+            lpred.push((xp, pp));
+        }
+        let mut lassigned: Vec<Option<u32>> = vec![None; los_idx.len()];
+        if !lpairs.is_empty() {
+            self.clusters.build(los_idx.len(), nd, &lpairs);
+            let clusters = std::mem::take(&mut self.clusters);
+            for (ct, cd) in clusters.tracks.iter().zip(clusters.dets.iter()) {
+                if cd.is_empty() {
+                    continue;
+                }
+                let (nt, ndc) = (ct.len(), cd.len());
+                let cols = ndc + nt;
+                let mut cost = vec![f64::INFINITY; nt * cols];
+                let miss = self.cfg.los_gate_d2 + 2.0 * 20.0; // any gated pair beats a miss
+                for r in 0..nt {
+                    cost[r * cols + ndc + r] = miss;
+                }
+                for (k, &(li, j)) in lpairs.iter().enumerate() {
+                    if let (Ok(r), Ok(c)) = (ct.binary_search(&li), cd.binary_search(&j)) {
+                        cost[r * cols + c] = lcost[k] + 40.0;
+                    }
+                }
+                if self.lap.solve(&cost, nt, cols).is_ok() {
+                    for r in 0..nt {
+                        let c = self.lap.col4row[r];
+                        if c < ndc {
+                            lassigned[ct[r] as usize] = Some(cd[c]);
+                        }
+                    }
+                }
+            }
+            self.clusters = clusters;
+        }
+        let mut updated_los: Vec<usize> = Vec::new();
+        for (k, li) in los_idx.iter().copied().enumerate() {
+            let Some(j) = lassigned[k] else { continue };
+            let det = frame[j as usize];
+            let (xp, pp) = lpred[k];
+            if self.update_los(li, &det, t, xp, pp) {
+                used[j as usize] = true;
+                updated_los.push(li);
+                self.stats.updates_2d += 1;
+            }
+        }
+        for (j, det) in frame.iter().enumerate() {
+            if used[j] {
+                continue;
+            }
+            self.start_los(det);
+            used[j] = true;
+        }
+
+        // ---- Stereo initiation from the angle tracks updated in this frame.
+        for li in updated_los {
+            if self.los[li].alive && self.los[li].hits >= self.cfg.los_min_hits {
+                self.try_triangulate(li, t);
+            }
+        }
+
+        // ---- Maintenance, merging, reports.
+        self.maintain(t);
+        if t - self.last_merge >= 1.0 {
+            self.merge_duplicates();
+            self.last_merge = t;
+        }
+        self.confirm_and_report(t, out);
+    }
+
+    fn update_los(&mut self, li: usize, det: &Detection, t: f64, xp: Vector4<f64>, pp: Matrix4<f64>) -> bool {
+        let use_rates = self.cfg.use_rates;
+        let lt = &mut self.los[li];
+        let u = Vector3::from(det.los_eci);
+        let Some(z) = lt.gnomonic(&u) else { return false };
+        let m = lt.basis_map(&u);
+        let r = m
+            * Matrix2::new(det.cov_rad2[0], det.cov_rad2[1], det.cov_rad2[1], det.cov_rad2[2])
+            * m.transpose();
+        let has_rates = use_rates
+            && det.rate_rad_s.iter().all(|v| v.is_finite())
+            && det.rate_var_rad2_s2.iter().all(|v| v.is_finite() && *v > 0.0);
+        let (x, p) = if has_rates {
+            // Rates along the detection basis map to gnomonic rates (first order).
+            let zr = m * Vector2::from(det.rate_rad_s);
+            let rr =
+                m * Matrix2::new(det.rate_var_rad2_s2[0], 0.0, 0.0, det.rate_var_rad2_s2[1]) * m.transpose();
+            let zz = Vector4::new(z[0], z[1], zr[0], zr[1]);
+            let mut rfull = Matrix4::zeros();
+            rfull.fixed_view_mut::<2, 2>(0, 0).copy_from(&r);
+            rfull.fixed_view_mut::<2, 2>(2, 2).copy_from(&rr);
+            kf_update::<4>(&xp, &pp, &zz, &SMatrix::<f64, 4, 4>::identity(), &rfull)
+        } else {
+            let mut h = SMatrix::<f64, 2, 4>::zeros();
+            h[(0, 0)] = 1.0;
+            h[(1, 1)] = 1.0;
+            kf_update::<2>(&xp, &pp, &z, &h, &r)
+        }
+        .unwrap_or((xp, pp));
+        lt.x = x;
+        lt.p = p;
+        lt.t = t;
+        lt.hits += 1;
+        if lt.x[0].abs() > 0.02 || lt.x[1].abs() > 0.02 {
+            lt.recenter();
+        }
+        true
+    }
+
+    fn start_los(&mut self, det: &Detection) {
+        let u = Vector3::from(det.los_eci);
+        let (e1, e2) = tl_core::geom::los_basis(&u);
+        let s = self.cfg.los_init_rate_std_rad_s;
+        let mut x = Vector4::zeros();
+        let mut p = Matrix4::zeros();
+        p[(0, 0)] = det.cov_rad2[0];
+        p[(0, 1)] = det.cov_rad2[1];
+        p[(1, 0)] = det.cov_rad2[1];
+        p[(1, 1)] = det.cov_rad2[2];
+        p[(2, 2)] = s * s;
+        p[(3, 3)] = s * s;
+        if self.cfg.use_rates
+            && det.rate_rad_s.iter().all(|v| v.is_finite())
+            && det.rate_var_rad2_s2.iter().all(|v| v.is_finite() && *v > 0.0)
+        {
+            x[2] = det.rate_rad_s[0];
+            x[3] = det.rate_rad_s[1];
+            p[(2, 2)] = det.rate_var_rad2_s2[0];
+            p[(3, 3)] = det.rate_var_rad2_s2[1];
+        }
+        self.los.push(LosTrack {
+            sat: det.sat_id,
+            sensor: det.sensor_id,
+            t: det.t_obs_s,
+            u0: u,
+            e1,
+            e2,
+            x,
+            p,
+            hits: 1,
+            alive: true,
+        });
+        self.stats.los_tracks_started += 1;
+    }
+
+    /// Ray and rate-ray of an angle track at time `t` (predicted), from satellite
+    /// ephemeris `sat` (position/velocity at `t`).
+    fn los_ray(&self, lt: &LosTrack, t: f64) -> Option<RateRay> {
+        let (x, p) = lt.predicted(t, self.cfg.los_q_rad2_s3);
+        let (u, ud) = lt.los_of(&x);
+        let (sp, sv) = self.ephem.get(lt.sat as usize)?.at(t)?;
+        let (e1, e2) = tl_core::geom::los_basis(&u);
+        let m = Matrix2::new(e1.dot(&lt.e1), e1.dot(&lt.e2), e2.dot(&lt.e1), e2.dot(&lt.e2));
+        let ca = m * p.fixed_view::<2, 2>(0, 0) * m.transpose();
+        let cr = m * p.fixed_view::<2, 2>(2, 2) * m.transpose();
+        Some(RateRay {
+            ray: Ray { origin_m: sp, dir: u, cov_rad2: ca },
+            origin_vel_m_s: sv,
+            rate_rad_s: Vector2::new(e1.dot(&ud), e2.dot(&ud)),
+            rate_cov: cr,
+        })
+    }
+
+    fn try_triangulate(&mut self, li: usize, t: f64) {
+        let Some(ra) = self.los_ray(&self.los[li], t) else { return };
+        let sat_a = self.los[li].sat;
+        let mut best: Option<(f64, usize, crate::triangulate::Fix, RateRay)> = None;
+        for (lj, lt) in self.los.iter().enumerate() {
+            if !lt.alive
+                || lt.sat == sat_a
+                || lt.hits < self.cfg.los_min_hits
+                || (lt.t - t).abs() > self.cfg.tri_max_dt_s
+            {
+                continue;
+            }
+            let Some(rb) = self.los_ray(lt, t) else { continue };
+            let Some(fix) = triangulate(&[ra.ray, rb.ray]) else { continue };
+            if fix.chi2 > self.cfg.tri_gate_chi2
+                || fix.max_parallax_rad < self.cfg.tri_min_parallax_deg.to_radians()
+            {
+                continue;
+            }
+            let alt = crate::motion::approx_altitude_m(&fix.pos_m);
+            if alt < self.cfg.tri_alt_range_m[0] || alt > self.cfg.tri_alt_range_m[1] {
+                continue;
+            }
+            if best.as_ref().is_none_or(|b| fix.chi2 < b.0) {
+                best = Some((fix.chi2, lj, fix, rb));
+            }
+        }
+        let Some((_, lj, fix, rb)) = best else { return };
+        // An existing 3-D track already explains this point: drop the angle tracks.
+        for tr in self.tracks.iter().filter(|t| t.alive) {
+            let g = tr.imm.combined();
+            let dt = t - tr.imm.t_s;
+            let r = Vector3::new(g.x[0], g.x[1], g.x[2]) + Vector3::new(g.x[3], g.x[4], g.x[5]) * dt;
+            let c = g.p.fixed_view::<3, 3>(0, 0) + g.p.fixed_view::<3, 3>(3, 3) * (dt * dt) + fix.cov_m2;
+            if let Some(sf) = SpdFactor::new(&c.into_owned())
+                && sf.mahalanobis2(&(fix.pos_m - r)) < 16.3
+            {
+                self.los[li].alive = false;
+                self.los[lj].alive = false;
+                return;
+            }
+        }
+        let Some((v, pv)) = velocity_from_rates(&fix.pos_m, &[ra, rb]) else { return };
+        let mut x = StateVec::zeros();
+        let mut p = StateCov::zeros();
+        for i in 0..3 {
+            x[i] = fix.pos_m[i];
+            x[3 + i] = v[i];
+        }
+        let infl = self.cfg.init_vel_inflation * self.cfg.init_vel_inflation;
+        p.fixed_view_mut::<3, 3>(0, 0).copy_from(&fix.cov_m2);
+        p.fixed_view_mut::<3, 3>(3, 3).copy_from(&(pv * infl));
+        x[IX_THRUST] = self.cfg.init_thrust_m_s2[0];
+        p[(IX_THRUST, IX_THRUST)] = self.cfg.init_thrust_m_s2[1].powi(2);
+        x[IX_DRAG] = self.cfg.init_drag_m2_kg[0];
+        p[(IX_DRAG, IX_DRAG)] = self.cfg.init_drag_m2_kg[1].powi(2);
+        if guard_pd(&mut p).is_err() {
+            return;
+        }
+        let imm = ImmState::new(&self.cfg.imm, t, Gaussian { x, p });
+        let sats = (1u64 << (sat_a % 64)) | (1u64 << (self.los[lj].sat % 64));
+        self.tracks.push(Track3 {
+            uid: self.next_uid,
+            id: None,
+            imm,
+            t_created: t,
+            t_last_update: t,
+            n_updates: 0,
+            sats,
+            last_report: None,
+            products: ProductState::default(),
+            last_products: None,
+            alive: true,
+        });
+        self.next_uid += 1;
+        self.stats.tracks_started += 1;
+        self.los[li].alive = false;
+        self.los[lj].alive = false;
+    }
+
+    fn maintain(&mut self, t: f64) {
+        for lt in self.los.iter_mut() {
+            if lt.alive && t - lt.t > self.cfg.los_max_coast_s {
+                lt.alive = false;
+            }
+        }
+        self.los.retain(|l| l.alive);
+        for tr in self.tracks.iter_mut().filter(|t| t.alive) {
+            let g = tr.imm.combined();
+            let pos_sd = g.p[(0, 0)].max(g.p[(1, 1)]).max(g.p[(2, 2)]).sqrt();
+            let coast = t - tr.t_last_update;
+            let failed_confirm = tr.id.is_none() && t - tr.t_created > self.cfg.confirm_window_s;
+            if coast > self.cfg.delete_after_coast_s
+                || pos_sd.is_nan()
+                || pos_sd > self.cfg.max_pos_std_m
+                || failed_confirm
+            {
+                tr.alive = false;
+                self.stats.tracks_deleted += 1;
+            }
+        }
+        self.tracks.retain(|t| t.alive);
+    }
+
+    fn merge_duplicates(&mut self) {
+        let n = self.tracks.len();
+        for a in 0..n {
+            if !self.tracks[a].alive {
+                continue;
+            }
+            for b in (a + 1)..n {
+                if !self.tracks[b].alive {
+                    continue;
+                }
+                let (ta, tb) = (&self.tracks[a], &self.tracks[b]);
+                let ga = ta.imm.combined();
+                let gb = tb.imm.combined();
+                let dt = tb.imm.t_s - ta.imm.t_s;
+                let mut d = gb.x.fixed_rows::<6>(0).into_owned() - ga.x.fixed_rows::<6>(0).into_owned();
+                for i in 0..3 {
+                    d[i] -= ga.x[3 + i] * dt;
+                }
+                let c = ga.p.fixed_view::<6, 6>(0, 0) + gb.p.fixed_view::<6, 6>(0, 0);
+                let Some(sf) = SpdFactor::new(&c.into_owned()) else { continue };
+                if sf.mahalanobis2(&d) < self.cfg.merge_d2 {
+                    // Keep the confirmed / older / more-updated track.
+                    let keep_a = match (ta.id, tb.id) {
+                        (Some(x), Some(y)) => x < y,
+                        (Some(_), None) => true,
+                        (None, Some(_)) => false,
+                        (None, None) => ta.n_updates >= tb.n_updates,
+                    };
+                    let (keep, drop) = if keep_a { (a, b) } else { (b, a) };
+                    let sats = self.tracks[drop].sats;
+                    self.tracks[keep].sats |= sats;
+                    self.tracks[drop].alive = false;
+                    self.stats.tracks_merged += 1;
+                    if drop == a {
+                        break;
+                    }
+                }
+            }
+        }
+        self.tracks.retain(|t| t.alive);
+    }
+
+    fn confirm_and_report(&mut self, t: f64, out: &mut Vec<TrackReport>) {
+        for k in 0..self.tracks.len() {
+            let tr = &mut self.tracks[k];
+            if tr.id.is_none() && tr.n_updates >= self.cfg.confirm_updates && tr.sats.count_ones() >= 2 {
+                tr.id = Some(self.next_id);
+                self.next_id += 1;
+                self.stats.tracks_confirmed += 1;
+            }
+            if tr.t_last_update != t || tr.id.is_none() {
+                continue;
+            }
+            let g = tr.imm.combined();
+            let pb = tr.imm.prob(ModelKind::Boost);
+            let prod = tr.products.step(t, &g, pb, &self.cfg.motion, &self.cfg.products, &self.earth);
+            tr.last_products = Some(prod);
+            let due = tr.last_report.is_none_or(|l| t - l >= self.cfg.report_every_s);
+            if due {
+                tr.last_report = Some(t);
+                out.push(make_report(tr, &g, t, true, prod));
+            }
+        }
+    }
+
+    /// Predicted states of all confirmed tracks at `t_s` (for a run loop that samples
+    /// tracks on its own clock). Products are the latest computed ones.
+    pub fn snapshot(&self, t_s: f64, out: &mut Vec<TrackReport>) {
+        for tr in &self.tracks {
+            if !tr.alive || tr.id.is_none() {
+                continue;
+            }
+            let Some(prod) = tr.last_products else { continue };
+            let g = if t_s > tr.imm.t_s {
+                match tr.imm.predict(&self.cfg.imm, self.cfg.filter, &self.cfg.motion, t_s) {
+                    Ok(p) => p.combined(),
+                    Err(_) => continue,
+                }
+            } else {
+                tr.imm.combined()
+            };
+            out.push(make_report(tr, &g, t_s.max(tr.imm.t_s), false, prod));
+        }
+    }
+
+    /// Out-of-sequence frame: update the 3-D tracks it gates with by retrodiction.
+    fn process_oosm(&mut self, frame: &[Detection]) {
+        let t = frame[0].t_obs_s;
+        for det in frame {
+            let ang =
+                AngleMeas::new(Vector3::from(det.sat_pos_eci_m), Vector3::from(det.los_eci), det.cov_rad2);
+            let mut best: Option<(f64, usize)> = None;
+            for (ti, tr) in self.tracks.iter().enumerate() {
+                if !tr.alive || tr.imm.t_s < t {
+                    continue;
+                }
+                let g = tr.imm.combined();
+                let dt = t - tr.imm.t_s;
+                let (xr, phi) = propagate_with_stm(ModelKind::Ballistic, &g.x, dt, &self.cfg.motion);
+                let pr = phi * g.p * phi.transpose()
+                    + process_noise(ModelKind::Ballistic, &g.x, dt, &self.cfg.motion);
+                let gr = Gaussian { x: xr, p: pr };
+                if let Ok(inn) = innovation(FilterKind::Ekf, &gr, &ang)
+                    && inn.d2 <= self.cfg.gate_d2
+                    && best.is_none_or(|b| inn.d2 < b.0)
+                {
+                    best = Some((inn.d2, ti));
+                }
+            }
+            let Some((_, ti)) = best else {
+                self.stats.oosm_unused += 1;
+                continue;
+            };
+            let cfg = self.cfg.clone();
+            let tr = &mut self.tracks[ti];
+            let mut ok = true;
+            for m in 0..tr.imm.n {
+                let kind = tr.imm.kinds[m];
+                let g = tr.imm.modes[m];
+                let dt = t - tr.imm.t_s;
+                let (xr, phi) = propagate_with_stm(kind, &g.x, dt, &cfg.motion);
+                let pr = phi * g.p * phi.transpose() + process_noise(kind, &g.x, dt, &cfg.motion);
+                let h = ang.jacobian(&xr);
+                let s = h * pr * h.transpose() + ang.r();
+                let Some(sf) = SpdFactor::new(&s) else {
+                    ok = false;
+                    continue;
+                };
+                let nu = ang.z() - ang.h(&xr);
+                let pxz = g.p * phi.transpose() * h.transpose();
+                let sinv = sf.inverse();
+                let k = pxz * sinv;
+                let x = g.x + k * nu;
+                let mut p = g.p - k * s * k.transpose();
+                if guard_pd(&mut p).is_ok() && x.iter().all(|v| v.is_finite()) {
+                    tr.imm.modes[m] = Gaussian { x, p };
+                } else {
+                    ok = false;
+                }
+            }
+            if ok {
+                self.stats.oosm_applied += 1;
+                tr.n_updates += 1;
+                tr.sats |= 1u64 << (det.sat_id % 64);
+            } else {
+                self.stats.refused_updates += 1;
+            }
+        }
+    }
+
+    /// Ids (uid, confirmed id) of live tracks, for tests and diagnostics.
+    pub fn track_ids(&self) -> Vec<(u64, Option<u64>)> {
+        self.tracks.iter().filter(|t| t.alive).map(|t| (t.uid, t.id)).collect()
+    }
+
+    /// Combined estimates of live confirmed tracks (id, time, estimate).
+    pub fn estimates(&self) -> Vec<(u64, f64, Gaussian)> {
+        self.tracks
+            .iter()
+            .filter(|t| t.alive && t.id.is_some())
+            .map(|t| (t.id.unwrap_or(0), t.imm.t_s, t.imm.combined()))
+            .collect()
+    }
+}
+
+fn make_report(tr: &Track3, g: &Gaussian, t: f64, is_update: bool, products: Products) -> TrackReport {
+    let mut cov = [[0.0; 6]; 6];
+    for i in 0..6 {
+        for j in 0..6 {
+            cov[i][j] = g.p[(i, j)];
+        }
+    }
+    let mut mp = [0.0; 3];
+    for (k, m) in MODEL_ORDER.iter().enumerate() {
+        mp[k] = tr.imm.prob(*m);
+    }
+    TrackReport {
+        t_s: t,
+        track_id: tr.id.unwrap_or(u64::MAX),
+        pos_eci_m: [g.x[0], g.x[1], g.x[2]],
+        vel_eci_m_s: [g.x[3], g.x[4], g.x[5]],
+        thrust_m_s2: g.x[IX_THRUST],
+        inv_ballistic_m2_kg: g.x[IX_DRAG],
+        cov_pv: cov,
+        mode_prob: mp,
+        n_updates: tr.n_updates,
+        n_sats: tr.sats.count_ones(),
+        is_update,
+        products,
+    }
+}
+
+/// Linear Kalman update with Joseph form for the 4-state angle tracks.
+fn kf_update<const M: usize>(
+    x: &Vector4<f64>,
+    p: &Matrix4<f64>,
+    z: &SMatrix<f64, M, 1>,
+    h: &SMatrix<f64, M, 4>,
+    r: &SMatrix<f64, M, M>,
+) -> Option<(Vector4<f64>, Matrix4<f64>)> {
+    let s = h * p * h.transpose() + r;
+    let sf = SpdFactor::new(&s)?;
+    let k = p * h.transpose() * sf.inverse();
+    let xn = x + k * (z - h * x);
+    let ikh = Matrix4::identity() - k * h;
+    let mut pn = ikh * p * ikh.transpose() + k * r * k.transpose();
+    guard_pd(&mut pn).ok()?;
+    Some((xn, pn))
+}
