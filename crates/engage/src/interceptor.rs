@@ -218,6 +218,39 @@ impl Interceptor {
         deadline_t_s: f64,
         opts: &SearchOptions,
     ) -> Option<InterceptPlan> {
+        let t = self.search(platform, target, fire_t_s, deadline_t_s, opts, &|_| true, false)?;
+        self.plan_at(platform, target, fire_t_s, t)
+    }
+
+    /// Whether any intercept is feasible before `deadline_t_s` (the same search as
+    /// [`Interceptor::earliest_intercept`], stopping at the first feasible grid time).
+    /// `worth_trying(t)` may veto intercept times cheaply (it must only veto times that
+    /// cannot be feasible, e.g. by a widened straight-line reach test).
+    pub fn can_intercept(
+        &self,
+        platform: &dyn Platform,
+        target: &TargetPath,
+        fire_t_s: f64,
+        deadline_t_s: f64,
+        opts: &SearchOptions,
+        worth_trying: &dyn Fn(f64) -> bool,
+    ) -> bool {
+        self.search(platform, target, fire_t_s, deadline_t_s, opts, worth_trying, true).is_some()
+    }
+
+    /// Grid scan, then golden-section search for a narrow window near the best margin,
+    /// then bisection to the earliest feasible time (skipped when `first_only`).
+    #[allow(clippy::too_many_arguments)]
+    fn search(
+        &self,
+        platform: &dyn Platform,
+        target: &TargetPath,
+        fire_t_s: f64,
+        deadline_t_s: f64,
+        opts: &SearchOptions,
+        worth_trying: &dyn Fn(f64) -> bool,
+        first_only: bool,
+    ) -> Option<f64> {
         let launch = fire_t_s + self.launch_delay_s;
         let (_, t_end) = target.span_s();
         let deadline = deadline_t_s.min(t_end);
@@ -233,13 +266,15 @@ impl Interceptor {
         let mut t = t_first;
         let mut found: Option<(f64, f64)> = None; // (last infeasible, first feasible)
         loop {
-            let mt = m(t);
-            if mt >= 0.0 {
-                found = Some((prev_t, t));
-                break;
-            }
-            if mt > best.0 {
-                best = (mt, t);
+            if worth_trying(t) {
+                let mt = m(t);
+                if mt >= 0.0 {
+                    found = Some((prev_t, t));
+                    break;
+                }
+                if mt > best.0 {
+                    best = (mt, t);
+                }
             }
             if t >= deadline {
                 break;
@@ -248,6 +283,9 @@ impl Interceptor {
             t = (t + opts.step_s).min(deadline);
         }
         if found.is_none() {
+            if best.0 == f64::NEG_INFINITY {
+                return None;
+            }
             // Narrow window between grid points: maximise the margin near the best one.
             let (mut a, mut b) = ((best.1 - opts.step_s).max(t_first), (best.1 + opts.step_s).min(deadline));
             let g = 0.5 * (5f64.sqrt() - 1.0);
@@ -281,6 +319,9 @@ impl Interceptor {
             }
         }
         let (mut lo, mut hi) = found?;
+        if first_only {
+            return Some(hi);
+        }
         if m(lo) >= 0.0 {
             hi = lo;
         }
@@ -292,7 +333,7 @@ impl Interceptor {
                 lo = mid;
             }
         }
-        self.plan_at(platform, target, fire_t_s, hi)
+        Some(hi)
     }
 
     /// The intercept plan for a given intercept time if feasible there: the burn actually

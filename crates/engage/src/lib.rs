@@ -23,3 +23,4 @@ pub mod lambert;
 pub mod laser;
 pub mod path;
 pub mod platform;
+pub mod sizing;
