@@ -99,6 +99,7 @@ fn stage(
         coast_after_s: 0.0,
         propellant,
         plume: Vec::new(),
+        lethal_fluence_kj_cm2: None,
     };
     s.plume = plume_table(peak_swir_w_sr(propellant, s.thrust_vac_n()));
     s

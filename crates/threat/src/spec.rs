@@ -60,7 +60,21 @@ pub struct StageSpec {
     /// Plume signature table at full thrust vs altitude (ascending `alt_km`).
     #[serde(default)]
     pub plume: Vec<PlumePoint>,
+    /// Laser fluence that destroys the missile while this stage burns, kJ/cm^2 (absorbed,
+    /// normal incidence). When absent, [`StageSpec::lethal_fluence_j_m2`] uses the
+    /// propellant's default (APS 2003: of order 1 kJ/cm^2 for liquid boosters, several
+    /// for solid ones; see docs/models/engage.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lethal_fluence_kj_cm2: Option<f64>,
 }
+
+/// Default lethal laser fluence of a liquid-propellant stage, kJ/cm^2 (thin-walled
+/// pressurised tanks; APS 2003 "of order 1 kJ/cm^2").
+pub const LETHAL_FLUENCE_LIQUID_KJ_CM2: f64 = 1.0;
+
+/// Default lethal laser fluence of a solid-propellant stage, kJ/cm^2 (thick composite
+/// motor case; APS 2003 "several kJ/cm^2": we take 3).
+pub const LETHAL_FLUENCE_SOLID_KJ_CM2: f64 = 3.0;
 
 /// The post-boost vehicle (bus) that carries and releases reentry vehicles and decoys.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -166,6 +180,23 @@ fn default_decoy_dv() -> f64 {
 }
 
 impl StageSpec {
+    /// Lethal laser fluence while this stage burns, J/m^2 (1 kJ/cm^2 = 1e7 J/m^2): the
+    /// spec's value, or the propellant default.
+    ///
+    /// ```
+    /// let mut m = tl_threat::catalogue::get("icbm-liquid-2").unwrap();
+    /// assert_eq!(m.stages[0].lethal_fluence_j_m2(), 1.0e7);
+    /// m.stages[1].lethal_fluence_kj_cm2 = Some(0.0);
+    /// assert_eq!(m.validate().unwrap_err().field, "stages[1].lethal_fluence_kj_cm2");
+    /// ```
+    pub fn lethal_fluence_j_m2(&self) -> f64 {
+        let kj_cm2 = self.lethal_fluence_kj_cm2.unwrap_or(match self.propellant {
+            Propellant::Liquid => LETHAL_FLUENCE_LIQUID_KJ_CM2,
+            Propellant::Solid => LETHAL_FLUENCE_SOLID_KJ_CM2,
+        });
+        kj_cm2 * 1.0e7
+    }
+
     /// Mass flow, kg/s.
     pub fn mass_flow_kg_s(&self) -> f64 {
         self.propellant_mass_kg / self.burn_time_s
@@ -216,6 +247,9 @@ impl StageSpec {
         in_range("diameter_m", self.diameter_m, 0.1, 12.0)?;
         in_range("length_m", self.length_m, 0.2, 80.0)?;
         in_range("coast_after_s", self.coast_after_s, 0.0, 600.0)?;
+        if let Some(f) = self.lethal_fluence_kj_cm2 {
+            in_range("lethal_fluence_kj_cm2", f, 0.01, 1_000.0)?;
+        }
         let mut prev = -1.0;
         for (i, p) in self.plume.iter().enumerate() {
             let w = |e: FieldError| e.within(&format!("plume[{i}]"));
