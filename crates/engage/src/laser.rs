@@ -74,6 +74,62 @@ impl IncidenceModel {
     }
 }
 
+/// The fluence that kills the target.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Lethality {
+    /// One lethal fluence throughout, J/m^2.
+    Constant(f64),
+    /// Per stage: `(stage start time s, lethal fluence J/m^2)` in time order. Fluence
+    /// deposited on a stage is lost when that stage separates (the next stage is a fresh
+    /// body), so lasing restarts from zero at each stage start.
+    PerStage(Vec<(f64, f64)>),
+}
+
+impl Lethality {
+    /// Stage index and lethal fluence at `t_s` (J/m^2).
+    #[inline]
+    pub fn at(&self, t_s: f64) -> (usize, f64) {
+        match self {
+            Lethality::Constant(f) => (0, *f),
+            Lethality::PerStage(v) => {
+                let i = v.iter().rposition(|s| s.0 <= t_s).unwrap_or(0);
+                (i, v.get(i).map_or(f64::INFINITY, |s| s.1))
+            }
+        }
+    }
+
+    /// The smallest lethal fluence of any stage, J/m^2 (for bounds).
+    pub fn min_j_m2(&self) -> f64 {
+        match self {
+            Lethality::Constant(f) => *f,
+            Lethality::PerStage(v) => v.iter().map(|s| s.1).fold(f64::INFINITY, f64::min),
+        }
+    }
+
+    /// Check the values (positive, finite, stage times increasing).
+    pub fn validate(&self) -> Result<(), FieldError> {
+        match self {
+            Lethality::Constant(f) => positive("lethal_fluence_j_m2", *f).map(|_| ()),
+            Lethality::PerStage(v) => {
+                if v.is_empty() {
+                    return Err(FieldError::new("lethal_fluence_j_m2", "no stages", "at least one stage"));
+                }
+                for (i, s) in v.iter().enumerate() {
+                    positive(&format!("lethal_fluence_j_m2[{i}]"), s.1)?;
+                    if i > 0 && s.0.partial_cmp(&v[i - 1].0) != Some(std::cmp::Ordering::Greater) {
+                        return Err(FieldError::new(
+                            format!("stage_start_s[{i}]"),
+                            tl_core::check::fmt_f64(s.0),
+                            "greater than the previous stage's start",
+                        ));
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
 /// A space-based laser, SI units. Build with struct syntax and call [`Laser::validate`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Laser {
@@ -247,10 +303,11 @@ impl Laser {
 
     /// Lase `target` from `platform`, starting to slew at `start_t_s`: after
     /// `retarget_s` the beam accumulates fluence whenever the target is engageable
-    /// (range, line of sight, altitude floor), until `lethal_fluence_j_m2` is reached
-    /// (a kill), the deadline passes, or the magazine (`magazine_left_s`) runs dry.
-    /// Integration by the midpoint rule on `step_s` steps; the kill instant is found
-    /// inside its step (exact for a constant intensity).
+    /// (range, line of sight, altitude floor), until the lethal fluence is reached
+    /// (a kill), the deadline passes, or the magazine (`magazine_left_s`) runs dry. With
+    /// per-stage lethality the deposit restarts at each stage start. Integration by the
+    /// midpoint rule on `step_s` steps; the kill instant is found inside its step (exact
+    /// for a constant intensity).
     #[allow(clippy::too_many_arguments)]
     pub fn lase(
         &self,
@@ -258,7 +315,7 @@ impl Laser {
         target: &TargetPath,
         start_t_s: f64,
         deadline_t_s: f64,
-        lethal_fluence_j_m2: f64,
+        lethal: &Lethality,
         magazine_left_s: f64,
         incidence: IncidenceModel,
         step_s: f64,
@@ -276,17 +333,31 @@ impl Laser {
         if t0 >= deadline_t_s {
             return out;
         }
+        let mut stage = lethal.at(t0).0;
         let mut t = t0;
         while t < deadline_t_s {
-            let h = step_s.min(deadline_t_s - t);
+            let mut h = step_s.min(deadline_t_s - t);
+            // Never straddle a stage start: end the step there.
+            if let Lethality::PerStage(v) = lethal
+                && let Some(next) = v.get(stage + 1)
+                && next.0 > t
+                && next.0 < t + h
+            {
+                h = next.0 - t;
+            }
+            let (s_now, threshold) = lethal.at(t + 0.5 * h);
+            if s_now != stage {
+                stage = s_now;
+                out.fluence_j_m2 = 0.0;
+            }
             if let Some((i, range)) = self.absorbed_intensity_w_m2(platform, target, t + 0.5 * h, incidence) {
                 out.first_light_t_s.get_or_insert(t);
                 let can = h.min(magazine_left_s - out.lasing_s);
-                let need = (lethal_fluence_j_m2 - out.fluence_j_m2) / i;
+                let need = (threshold - out.fluence_j_m2) / i;
                 out.range_at_end_m = range;
                 if need <= can {
                     out.lasing_s += need;
-                    out.fluence_j_m2 = lethal_fluence_j_m2;
+                    out.fluence_j_m2 = threshold;
                     out.kill_t_s = Some(t + need);
                     out.end_t_s = t + need;
                     return out;
@@ -432,16 +503,42 @@ mod tests {
         let range = 300e3f64.hypot(900e3);
         let tgt = hover_target(target_pos, Vector3::zeros(), 200.0);
         let f = 3.0e7;
-        let out = l.lase(&sat, &tgt, 10.0, 200.0, f, f64::INFINITY, IncidenceModel::Normal, 0.7);
+        let out = l.lase(
+            &sat,
+            &tgt,
+            10.0,
+            200.0,
+            &Lethality::Constant(f),
+            f64::INFINITY,
+            IncidenceModel::Normal,
+            0.7,
+        );
         let dwell = l.dwell_s(range, f);
         let kill = out.kill_t_s.expect("kill");
         assert!((kill - (10.0 + l.retarget_s + dwell)).abs() < 1e-9, "{kill} vs {}", 11.0 + dwell);
         assert!((out.lasing_s - dwell).abs() < 1e-9);
         // Deadline before the dwell completes: no kill; magazine too small: no kill.
-        let late =
-            l.lase(&sat, &tgt, 10.0, 11.0 + dwell - 0.01, f, f64::INFINITY, IncidenceModel::Normal, 0.7);
+        let late = l.lase(
+            &sat,
+            &tgt,
+            10.0,
+            11.0 + dwell - 0.01,
+            &Lethality::Constant(f),
+            f64::INFINITY,
+            IncidenceModel::Normal,
+            0.7,
+        );
         assert!(late.kill_t_s.is_none());
-        let dry = l.lase(&sat, &tgt, 10.0, 200.0, f, dwell * 0.99, IncidenceModel::Normal, 0.7);
+        let dry = l.lase(
+            &sat,
+            &tgt,
+            10.0,
+            200.0,
+            &Lethality::Constant(f),
+            dwell * 0.99,
+            IncidenceModel::Normal,
+            0.7,
+        );
         assert!(dry.kill_t_s.is_none() && (dry.lasing_s - dwell * 0.99).abs() < 1e-9);
     }
 
@@ -452,21 +549,57 @@ mod tests {
         let tgt = hover_target(target_pos, Vector3::zeros(), 100.0);
         // Behind the Earth.
         let hidden = FixedPoint(Vector3::new(-7.0e6, 0.0, 0.0));
-        let o = l.lase(&hidden, &tgt, 0.0, 100.0, 1.0, f64::INFINITY, IncidenceModel::Normal, 1.0);
+        let o = l.lase(
+            &hidden,
+            &tgt,
+            0.0,
+            100.0,
+            &Lethality::Constant(1.0),
+            f64::INFINITY,
+            IncidenceModel::Normal,
+            1.0,
+        );
         assert!(o.kill_t_s.is_none() && o.first_light_t_s.is_none() && o.lasing_s == 0.0);
         // Visible, but the target stays below the altitude floor (here 200 km).
         let above = FixedPoint(target_pos + Vector3::new(500e3, 0.0, 0.0));
         let floor = Laser { min_target_alt_m: 200e3, ..l };
-        let o = floor.lase(&above, &tgt, 0.0, 100.0, 1.0, f64::INFINITY, IncidenceModel::Normal, 1.0);
+        let o = floor.lase(
+            &above,
+            &tgt,
+            0.0,
+            100.0,
+            &Lethality::Constant(1.0),
+            f64::INFINITY,
+            IncidenceModel::Normal,
+            1.0,
+        );
         assert!(o.kill_t_s.is_none() && o.lasing_s == 0.0);
         // The same geometry with the floor below the target: killed at once.
-        let o = l.lase(&above, &tgt, 0.0, 100.0, 1.0, f64::INFINITY, IncidenceModel::Normal, 1.0);
+        let o = l.lase(
+            &above,
+            &tgt,
+            0.0,
+            100.0,
+            &Lethality::Constant(1.0),
+            f64::INFINITY,
+            IncidenceModel::Normal,
+            1.0,
+        );
         assert!(o.kill_t_s.is_some());
         // Out of range.
         let short = Laser { max_range_m: 499e3, ..l };
         assert!(
             short
-                .lase(&above, &tgt, 0.0, 100.0, 1.0, f64::INFINITY, IncidenceModel::Normal, 1.0)
+                .lase(
+                    &above,
+                    &tgt,
+                    0.0,
+                    100.0,
+                    &Lethality::Constant(1.0),
+                    f64::INFINITY,
+                    IncidenceModel::Normal,
+                    1.0
+                )
                 .kill_t_s
                 .is_none()
         );
@@ -480,9 +613,48 @@ mod tests {
         let base = Vector3::new(tl_core::consts::WGS84_A_M, 0.0, 0.0);
         let tgt = hover_target(base, Vector3::new(1_000.0, 0.0, 0.0), 100.0);
         let sat = FixedPoint(base + Vector3::new(600e3, 0.0, 300e3));
-        let o = l.lase(&sat, &tgt, 0.0, 100.0, 1.0, f64::INFINITY, IncidenceModel::Normal, 0.25);
+        let o = l.lase(
+            &sat,
+            &tgt,
+            0.0,
+            100.0,
+            &Lethality::Constant(1.0),
+            f64::INFINITY,
+            IncidenceModel::Normal,
+            0.25,
+        );
         let k = o.kill_t_s.unwrap();
         assert!((15.0..15.3).contains(&k), "{k}");
+    }
+
+    #[test]
+    fn fluence_on_a_separated_stage_is_lost() {
+        // Constant intensity; stage 2 starts at t = 20 s. A dwell of 15 s started at 10 s
+        // would end at 25 s on one body, but the 10 s on stage 1 are lost: the kill comes
+        // a full dwell after the stage start.
+        let l = Laser::example();
+        let target_pos = Vector3::new(tl_core::consts::WGS84_A_M + 150e3, 0.0, 0.0);
+        let sat = FixedPoint(target_pos + Vector3::new(0.0, 1.0e6, 0.0));
+        let tgt = hover_target(target_pos, Vector3::zeros(), 200.0);
+        let i = l.mean_intensity_w_m2(1.0e6);
+        let f = 15.0 * i;
+        let lethal = Lethality::PerStage(vec![(0.0, f), (20.0, f)]);
+        let o = l.lase(&sat, &tgt, 9.0, 200.0, &lethal, f64::INFINITY, IncidenceModel::Normal, 0.7);
+        assert!((o.kill_t_s.unwrap() - 35.0).abs() < 1e-9, "{:?}", o.kill_t_s);
+        assert!((o.lasing_s - 25.0).abs() < 1e-9);
+        let o = l.lase(
+            &sat,
+            &tgt,
+            9.0,
+            200.0,
+            &Lethality::Constant(f),
+            f64::INFINITY,
+            IncidenceModel::Normal,
+            0.7,
+        );
+        assert!((o.kill_t_s.unwrap() - 25.0).abs() < 1e-9);
+        assert!(Lethality::PerStage(vec![(0.0, f), (0.0, f)]).validate().is_err());
+        assert_eq!(Lethality::Constant(0.0).validate().unwrap_err().field, "lethal_fluence_j_m2");
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod geometry;
 pub mod interceptor;
 pub mod lambert;
 pub mod laser;
+pub mod missile;
 pub mod path;
 pub mod platform;
 pub mod sizing;

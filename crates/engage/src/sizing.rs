@@ -39,7 +39,7 @@
 
 use crate::geometry::{cap_fraction_inclined, cap_fraction_uniform, cap_half_angle_rad};
 use crate::interceptor::{Interceptor, SearchOptions};
-use crate::laser::{IncidenceModel, Laser};
+use crate::laser::{IncidenceModel, Laser, Lethality};
 use crate::path::TargetPath;
 use crate::platform::CircularOrbit;
 use nalgebra::Vector3;
@@ -51,7 +51,7 @@ use tl_core::rng::RngStream;
 use tl_orbit::walker::{Walker, WalkerPattern};
 
 /// The weapon a sizing study places on every satellite.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum SizingWeapon {
     /// One interceptor per satellite.
     Interceptor {
@@ -64,8 +64,8 @@ pub enum SizingWeapon {
     Laser {
         /// The laser.
         spec: Laser,
-        /// The missile's lethal fluence, J/m^2.
-        lethal_fluence_j_m2: f64,
+        /// The missile's lethal fluence (per stage or constant).
+        lethal: Lethality,
         /// Incidence model.
         incidence: IncidenceModel,
         /// Integration step of lasing, s.
@@ -217,9 +217,9 @@ impl SizingProblem {
                 positive("search.min_flight_s", search.min_flight_s)?;
                 positive("search.tol_s", search.tol_s)?;
             }
-            SizingWeapon::Laser { spec, lethal_fluence_j_m2, step_s, .. } => {
+            SizingWeapon::Laser { spec, lethal, step_s, .. } => {
                 spec.validate()?;
-                positive("lethal_fluence_j_m2", *lethal_fluence_j_m2)?;
+                lethal.validate()?;
                 positive("step_s", *step_s)?;
             }
         }
@@ -276,12 +276,12 @@ impl SizingProblem {
                     grid,
                 }
             }
-            SizingWeapon::Laser { spec, lethal_fluence_j_m2, .. } => {
+            SizingWeapon::Laser { spec, lethal, .. } => {
                 let t_c = self.commit_t_s;
                 let (p_ref, _) = self.target.state_eci(t_c).unwrap_or_default();
                 let window = (self.deadline_t_s - t_c - spec.retarget_s).max(0.0);
                 let kill_range =
-                    spec.max_range_for_dwell_m(*lethal_fluence_j_m2, window).min(spec.max_range_m);
+                    spec.max_range_for_dwell_m(lethal.at(self.deadline_t_s).1, window).min(spec.max_range_m);
                 let excursion = self.target.max_excursion_m(t_c, self.deadline_t_s);
                 let d_cull = kill_range + excursion + v_s * (self.deadline_t_s - t_c) + 1e3;
                 Prepared {
@@ -304,13 +304,13 @@ impl SizingProblem {
             SizingWeapon::Interceptor { spec, .. } => {
                 spec.reach_m(self.deadline_t_s - self.commit_t_s - spec.launch_delay_s)
             }
-            SizingWeapon::Laser { spec, lethal_fluence_j_m2, .. } => {
+            SizingWeapon::Laser { spec, lethal, .. } => {
                 let start = self
                     .target
                     .time_reaching_altitude_s(spec.min_target_alt_m, self.commit_t_s + spec.retarget_s)
                     .unwrap_or(self.deadline_t_s);
                 let window = (self.deadline_t_s - start).max(0.0);
-                spec.max_range_for_dwell_m(*lethal_fluence_j_m2, window).min(spec.max_range_m)
+                spec.max_range_for_dwell_m(lethal.at(self.deadline_t_s).1, window).min(spec.max_range_m)
             }
         };
         let radius = WGS84_A_M + self.altitude_m;
@@ -374,7 +374,7 @@ impl SizingProblem {
                     &near,
                 ))
             }
-            SizingWeapon::Laser { spec, lethal_fluence_j_m2, incidence, step_s } => {
+            SizingWeapon::Laser { spec, lethal, incidence, step_s } => {
                 let mut kills = 0;
                 let mut t = self.commit_t_s;
                 let mut magazine = spec.magazine_s;
@@ -384,7 +384,7 @@ impl SizingProblem {
                         &self.target,
                         t,
                         self.deadline_t_s,
-                        *lethal_fluence_j_m2,
+                        lethal,
                         magazine,
                         *incidence,
                         *step_s,
@@ -634,14 +634,14 @@ mod tests {
         assert_eq!(bad.validate().unwrap_err().field, "delta_v_m_s");
         bad.weapon = SizingWeapon::Laser {
             spec: Laser { aperture_m: -1.0, ..Laser::example() },
-            lethal_fluence_j_m2: 1e7,
+            lethal: Lethality::Constant(1e7),
             incidence: IncidenceModel::Normal,
             step_s: 1.0,
         };
         assert_eq!(bad.validate().unwrap_err().field, "aperture_m");
         bad.weapon = SizingWeapon::Laser {
             spec: Laser { power_w: 0.0, ..Laser::example() },
-            lethal_fluence_j_m2: 1e7,
+            lethal: Lethality::Constant(1e7),
             incidence: IncidenceModel::Normal,
             step_s: 1.0,
         };
@@ -691,7 +691,7 @@ mod tests {
         let prob = SizingProblem {
             weapon: SizingWeapon::Laser {
                 spec: Laser::example(),
-                lethal_fluence_j_m2: 3.0e7,
+                lethal: Lethality::Constant(3.0e7),
                 incidence: IncidenceModel::Normal,
                 step_s: 1.0,
             },
