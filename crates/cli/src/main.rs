@@ -2,9 +2,12 @@
 //! work is done by the library crates. One module per subcommand: add a subcommand with
 //! a `cmd_<name>.rs` file and one line in [`Command`] and [`main`].
 
+mod cmd_laser;
 mod cmd_run;
 mod cmd_scenarios;
 mod cmd_schema;
+mod cmd_study;
+mod cmd_study_sizing;
 mod cmd_validate;
 mod common;
 
@@ -30,6 +33,10 @@ enum Command {
     Scenarios(cmd_scenarios::Args),
     /// Print the schemas of the output tables (Markdown or JSON).
     Schema(cmd_schema::Args),
+    /// Laser spot size, intensity, dwell, and kill range against a missile.
+    Laser(cmd_laser::Args),
+    /// Studies: constellation sizing (`study sizing`).
+    Study(cmd_study::Args),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +47,8 @@ fn main() -> ExitCode {
         Command::Validate(a) => cmd_validate::main(a),
         Command::Scenarios(a) => cmd_scenarios::main(a),
         Command::Schema(a) => cmd_schema::main(a),
+        Command::Laser(a) => cmd_laser::main(a),
+        Command::Study(a) => cmd_study::main(a),
     };
     match result {
         Ok(code) => code,

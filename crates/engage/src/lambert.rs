@@ -130,26 +130,9 @@ pub fn solve(
         match f_of(lo) {
             Some(v) if v < 0.0 => break,
             Some(_) => lo = 2.0 * lo - 1.0,
-            // y <= 0 at lo means t(lo) is not defined there; the root lies above the
-            // point where y = 0, find it by bisection between lo and hi.
-            None => {
-                let mut l = lo;
-                let mut h = hi;
-                for _ in 0..200 {
-                    let m = 0.5 * (l + h);
-                    if y_of(m).0 > 0.0 {
-                        h = m;
-                    } else {
-                        l = m;
-                    }
-                }
-                lo = h;
-                if f_of(lo).is_some_and(|v| v < 0.0) {
-                    break;
-                }
-                // t(z) at the y = 0 boundary still exceeds tof: no short-way solution.
-                return Err(LambertError::NoConvergence);
-            }
+            // y <= 0 at lo: t is not defined there, and t -> 0 as y -> 0+, so the root
+            // lies above; the Newton loop treats such points as "too short" (F < 0).
+            None => break,
         }
         guard += 1;
         if guard > 60 {

@@ -284,6 +284,19 @@ impl SizingProblem {
                     spec.max_range_for_dwell_m(lethal.at(self.deadline_t_s).1, window).min(spec.max_range_m);
                 let excursion = self.target.max_excursion_m(t_c, self.deadline_t_s);
                 let d_cull = kill_range + excursion + v_s * (self.deadline_t_s - t_c) + 1e3;
+                // Coarse range pre-check: a kill needs range <= kill_range at some time;
+                // between 5 s grid points the range changes by at most v_rel x 2.5 s.
+                let v_rel = v_s + self.target.max_speed_m_s(t_c, self.deadline_t_s);
+                let h = 5.0;
+                let mut grid = Vec::new();
+                let mut t = t_c + spec.retarget_s;
+                while t < self.deadline_t_s + h {
+                    let tk = t.min(self.deadline_t_s);
+                    if let Some((r, _)) = self.target.state_eci(tk) {
+                        grid.push((tk, r, kill_range + v_rel * h * 0.5 + 1e3));
+                    }
+                    t += h;
+                }
                 Prepared {
                     needed: self.needed(),
                     radius_m,
@@ -291,7 +304,7 @@ impl SizingProblem {
                     t_ref: t_c,
                     p_ref,
                     d_cull,
-                    grid: Vec::new(),
+                    grid,
                 }
             }
         }
@@ -375,6 +388,9 @@ impl SizingProblem {
                 ))
             }
             SizingWeapon::Laser { spec, lethal, incidence, step_s } => {
+                if !prep.grid.iter().any(|(t, r, allowed)| (orbit.pos_eci(*t) - r).norm() <= *allowed) {
+                    return 0;
+                }
                 let mut kills = 0;
                 let mut t = self.commit_t_s;
                 let mut magazine = spec.magazine_s;
