@@ -119,6 +119,39 @@ fn msg<E: std::fmt::Display>(e: E) -> CliError {
 }
 
 pub fn main(a: Args) -> CliResult {
+    use tl_core::check::{in_range, non_negative, positive};
+    // Flags in their own units first, so messages show what was typed.
+    match a.weapon {
+        WeaponKind::Sbi => {
+            positive("--delta-v-km-s", a.delta_v_km_s).map_err(msg)?;
+            positive("--accel-g", a.accel_g).map_err(msg)?;
+            non_negative("--launch-delay-s", a.launch_delay_s).map_err(msg)?;
+            in_range("--pk", a.pk, 0.0, 1.0).map_err(msg)?;
+        }
+        WeaponKind::Laser => {
+            positive("--power-mw", a.power_mw).map_err(msg)?;
+            in_range("--wavelength-um", a.wavelength_um, 0.1, 1000.0).map_err(msg)?;
+            positive("--aperture-m", a.aperture_m).map_err(msg)?;
+            in_range("--beam-quality", a.beam_quality, 1.0, 100.0).map_err(msg)?;
+            non_negative("--jitter-urad", a.jitter_urad).map_err(msg)?;
+            positive("--max-range-km", a.max_range_km).map_err(msg)?;
+            non_negative("--floor-km", a.floor_km).map_err(msg)?;
+            if let Some(f) = a.fluence_kj_cm2 {
+                positive("--fluence-kj-cm2", f).map_err(msg)?;
+            }
+        }
+    }
+    in_range("--altitude-km", a.altitude_km, 100.0, 40_000.0).map_err(msg)?;
+    in_range("--inclination-deg", a.inclination_deg, 0.0, 180.0).map_err(msg)?;
+    if a.salvo == 0 {
+        return Err(CliError::Message("--salvo = 0: must be at least 1 missile".into()));
+    }
+    if !(a.confidence > 0.0 && a.confidence < 1.0) {
+        return Err(CliError::Message(format!(
+            "--confidence = {}: must be within (0, 1), exclusive",
+            tl_core::check::fmt_f64(a.confidence)
+        )));
+    }
     let b = tl_engage::missile::boost_target(&a.missile, a.site.0, a.site.1, a.aim.0, a.aim.1, 1.0)
         .map_err(msg)?;
     let commit = a.commit_s.unwrap_or((b.burnout_t_s - 100.0).max(0.0));

@@ -82,7 +82,10 @@ noise = "uniform(0, 1)"
 
     println!("trials: {total} ({} points x {per_point}), 2 draws (3 values) per trial", study.points());
     println!("threads: {}", rayon::current_num_threads());
-    println!("one trial, single thread (clone point, draw, validate, run, metrics): {:.2} us", per_trial * 1e6);
+    println!(
+        "one trial, single thread (clone point, draw, validate, run, metrics): {:.2} us",
+        per_trial * 1e6
+    );
     println!("one row written (Parquet, Snappy): {:.2} us", per_row * 1e6);
     println!(
         "whole study: {} shards in {run_s:.2} s = {:.0} trials/s = {:.2} us per trial (wall, all threads)",
