@@ -117,3 +117,69 @@ fn observe_one_window(bencher: divan::Bencher, case: &str) {
         out.len()
     });
 }
+
+/// Per-report cost: 32 LEO satellites over a 2000-object cloud, every pair in view and
+/// bright (LWIR, NEI 1e-14 W/m^2 against space), so nearly every pair yields a report.
+fn scene_dense() -> (SensorSystem, Vec<SatState>, Vec<SeenObject>) {
+    let mut rng = RngStream::new(2, 0, 0, "bench.dense");
+    let sats: Vec<SatState> = (0..32)
+        .map(|i| {
+            let lat = 40.0 + rng.uniform_range(-12.0, 12.0);
+            let lon = 127.0 + rng.uniform_range(-15.0, 15.0);
+            let p = Geodetic::from_deg(lat, lon, 1000e3).to_ecef();
+            let v = Vec3::z().cross(&p).normalize() * 7350.0;
+            let _ = i;
+            SatState { pos_eci_m: p, vel_eci_m_s: v }
+        })
+        .collect();
+    let p: PayloadConfig = toml::from_str(
+        "name = 'dense'\nband = 'lwir'\nnei_w_m2 = 1e-14\nearth_clutter_factor = 1\nfield_of_regard = 'cone'\nfor_deg = 180\nresolution_ifov = 0",
+    )
+    .unwrap();
+    let sys = SensorSystem::new(
+        SystemConfig {
+            seed: 2,
+            trial: 0,
+            earth: EarthShape::WGS84,
+            rotation: EarthRotation::with_angle(0.0, 7.292_115e-5),
+            sun: None,
+        },
+        vec![p.build().unwrap()],
+        &vec![vec![0usize]; sats.len()],
+        Signatures::default(),
+    )
+    .unwrap();
+    let objs: Vec<SeenObject> = (0..2000)
+        .map(|j| {
+            let p = Geodetic::from_deg(
+                40.0 + rng.uniform_range(-5.0, 5.0),
+                127.0 + rng.uniform_range(-5.0, 5.0),
+                rng.uniform_range(300e3, 900e3),
+            )
+            .to_ecef();
+            let v = Vec3::new(rng.normal(), rng.normal(), rng.normal()) * 3000.0;
+            SeenObject::inert(j, p, v)
+        })
+        .collect();
+    (sys, sats, objs)
+}
+
+#[divan::bench]
+fn dense_reports(bencher: divan::Bencher) {
+    let (sys, sats, objs) = scene_dense();
+    let mut out = DetectionBatch::default();
+    let st = sys.observe(0.5, &sats, &objs, &mut out);
+    eprintln!(
+        "\n[dense] {} satellites x {} objects: after cull {}, candidates {}, reports {}",
+        sats.len(),
+        objs.len(),
+        st.after_cull,
+        st.candidates,
+        st.detections
+    );
+    bencher.counter(ItemsCount::new(st.detections as usize)).bench_local(|| {
+        out.clear();
+        sys.observe(0.5, &sats, &objs, &mut out);
+        out.len()
+    });
+}
