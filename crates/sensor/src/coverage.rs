@@ -10,7 +10,7 @@
 
 use rayon::prelude::*;
 use tl_core::Vec3;
-use tl_core::check::{FieldError, in_range, positive};
+use tl_core::check::{FieldError, fmt_f64, in_range, positive};
 use tl_core::detection::Background;
 use tl_core::frames::EarthRotation;
 use tl_core::wgs84::Geodetic;
@@ -130,6 +130,11 @@ impl GridSpec {
                 let lon = self.lon_min_deg + (j as f64 + 0.5) * dlon;
                 v.push((lat, lon, w.abs()));
             }
+        }
+        // A degenerate (zero-area) region: equal weights.
+        if v.iter().all(|c| c.2 == 0.0) {
+            let w = 1.0 / v.len() as f64;
+            v.iter_mut().for_each(|c| c.2 = w);
         }
         (nlat, nlon, v)
     }
@@ -350,6 +355,153 @@ pub fn summarize(points: &[PointCoverage]) -> CoverageSummary {
     }
 }
 
+/// A latitude/longitude box given by two corners; a box whose second longitude is west of
+/// the first crosses the antimeridian.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Region {
+    /// Southern edge, deg.
+    pub lat_min_deg: f64,
+    /// Northern edge, deg.
+    pub lat_max_deg: f64,
+    /// Western edge, deg.
+    pub lon_min_deg: f64,
+    /// Eastern edge, deg (> west; may exceed 180).
+    pub lon_max_deg: f64,
+}
+
+impl Region {
+    /// From corners `(lat1, lon1)` and `(lat2, lon2)`, deg. Latitudes in -90..=90,
+    /// longitudes in -180..=360.
+    ///
+    /// ```
+    /// let r = tl_sensor::coverage::Region::from_corners(38.0, 170.0, 42.0, -170.0).unwrap();
+    /// assert_eq!((r.lon_min_deg, r.lon_max_deg), (170.0, 190.0));
+    /// ```
+    pub fn from_corners(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> Result<Self, FieldError> {
+        in_range("region.lat1_deg", lat1, -90.0, 90.0)?;
+        in_range("region.lat2_deg", lat2, -90.0, 90.0)?;
+        in_range("region.lon1_deg", lon1, -180.0, 360.0)?;
+        in_range("region.lon2_deg", lon2, -180.0, 360.0)?;
+        let (lon_min, mut lon_max) = (lon1, lon2);
+        if lon_max < lon_min {
+            lon_max += 360.0;
+        }
+        Ok(Self {
+            lat_min_deg: lat1.min(lat2),
+            lat_max_deg: lat1.max(lat2),
+            lon_min_deg: lon_min,
+            lon_max_deg: lon_max,
+        })
+    }
+}
+
+/// What a coverage study computes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StudyOptions {
+    /// Height of the target points above the ellipsoid, m.
+    pub altitude_m: f64,
+    /// Start of the study, s since the epoch.
+    pub t0_s: f64,
+    /// Duration, s.
+    pub duration_s: f64,
+    /// Time step, s.
+    pub step_s: f64,
+    /// Cell size of the global grid (and of the map), deg.
+    pub grid_deg: f64,
+    /// Optional launch region, studied on its own finer grid.
+    pub region: Option<Region>,
+    /// Cell size of the region grid, deg.
+    pub region_grid_deg: f64,
+}
+
+/// The result of [`study`].
+#[derive(Clone, Debug)]
+pub struct StudyResult {
+    /// Global grid.
+    pub global_grid: GridSpec,
+    /// Global per-cell results, row-major from the south-west (`n_lat` x `n_lon`).
+    pub global: Vec<PointCoverage>,
+    /// Rows and columns of the global grid.
+    pub n_lat: usize,
+    /// Columns of the global grid.
+    pub n_lon: usize,
+    /// Global summary.
+    pub global_summary: CoverageSummary,
+    /// Region grid, cells and summary.
+    pub region: Option<(GridSpec, Vec<PointCoverage>, CoverageSummary)>,
+    /// Time steps evaluated.
+    pub steps: usize,
+}
+
+/// Coverage study of `sats` with their wide-field sensors (`sensors[s]`, empty for a
+/// satellite without one) over `[t0, t0 + duration]`.
+pub fn study(
+    sats: &[tl_orbit::Satellite],
+    sensors: &[Vec<CoverageSensor>],
+    rotation: EarthRotation,
+    o: &StudyOptions,
+) -> Result<StudyResult, FieldError> {
+    positive("step_s", o.step_s)?;
+    positive("duration_s", o.duration_s)?;
+    in_range("altitude_km", o.altitude_m / 1e3, -0.5, 1000.0)?;
+    if sats.len() != sensors.len() {
+        return Err(FieldError::new(
+            "sensors",
+            format!("{} lists", sensors.len()),
+            format!("{} (one per satellite)", sats.len()),
+        ));
+    }
+    if !sensors.iter().any(|v| !v.is_empty()) {
+        return Err(FieldError::new("payload", "none", "at least one wide-field payload in the scenario"));
+    }
+    let steps = (o.duration_s / o.step_s + 1e-9).floor() as usize + 1;
+    if steps > 1_000_000 {
+        return Err(FieldError::new(
+            "step_s",
+            fmt_f64(o.step_s),
+            format!("at most 1e6 steps over {} s", fmt_f64(o.duration_s)),
+        ));
+    }
+    let times: Vec<f64> = (0..steps).map(|i| o.t0_s + i as f64 * o.step_s).collect();
+    // Only satellites with a sensor matter.
+    let keep: Vec<usize> = (0..sats.len()).filter(|&i| !sensors[i].is_empty()).collect();
+    let kept_sats: Vec<tl_orbit::Satellite> = keep.iter().map(|&i| sats[i].clone()).collect();
+    let kept_sensors: Vec<Vec<CoverageSensor>> = keep.iter().map(|&i| sensors[i].clone()).collect();
+    let pos = sample_positions(&kept_sats, &times)
+        .map_err(|e| FieldError::new("satellite", e.to_string(), "propagable over the study"))?;
+    let input = CoverageInput {
+        earth: EarthShape::WGS84,
+        rotation,
+        times_s: &times,
+        step_s: o.step_s,
+        sat_pos_eci_m: &pos,
+        sensors: &kept_sensors,
+    };
+    let global_grid = GridSpec::global(o.grid_deg, o.altitude_m);
+    global_grid.validate().map_err(|e| e.within("grid"))?;
+    let (n_lat, n_lon, _) = global_grid.cells();
+    let global = coverage(&input, &global_grid);
+    let global_summary = summarize(&global);
+    let region = match o.region {
+        None => None,
+        Some(r) => {
+            let g = GridSpec {
+                lat_min_deg: r.lat_min_deg,
+                lat_max_deg: r.lat_max_deg,
+                lon_min_deg: r.lon_min_deg,
+                lon_max_deg: r.lon_max_deg,
+                step_deg: o.region_grid_deg,
+                alt_m: o.altitude_m,
+            };
+            g.validate().map_err(|e| e.within("region"))?;
+            let pts = coverage(&input, &g);
+            let s = summarize(&pts);
+            Some((g, pts, s))
+        }
+    };
+    Ok(StudyResult { global_grid, global, n_lat, n_lon, global_summary, region, steps })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -383,6 +535,49 @@ mod tests {
         let closed = crate::geometry::visible_cap_fraction(tl_core::consts::R_EARTH_MEAN_M, r);
         assert!((s.mean_frac1 - closed).abs() < 3e-3, "{} vs {}", s.mean_frac1, closed);
         assert_eq!(s.mean_frac2, 0.0);
+    }
+
+    #[test]
+    fn study_with_regions() {
+        use tl_orbit::{BuildContext, OrbitSpec};
+        let rot = EarthRotation::with_angle(0.0, 7.292_115e-5);
+        let spec: OrbitSpec = toml::from_str("kind='geo'\nlongitudes_deg=[0.0]").unwrap();
+        let read = |_: &str| -> Result<String, String> { Err("none".into()) };
+        let ctx = BuildContext {
+            epoch: tl_core::time::parse_epoch("2026-01-01T00:00:00Z").unwrap(),
+            gmst0_rad: 0.0,
+            earth_rate_rad_s: rot.rate_rad_s(),
+            span_s: (0.0, 7200.0),
+            name_prefix: "g",
+            read_file: &read,
+        };
+        let sats = spec.build(&ctx).unwrap();
+        let p: crate::payload::PayloadConfig = toml::from_str("name='w'").unwrap();
+        let sensors = vec![vec![CoverageSensor::of(&p.build().unwrap()).unwrap()]];
+        let mut o = StudyOptions {
+            altitude_m: 15e3,
+            t0_s: 0.0,
+            duration_s: 3600.0,
+            step_s: 300.0,
+            grid_deg: 5.0,
+            region: Some(Region::from_corners(10.0, 5.0, 10.0, 5.0).unwrap()),
+            region_grid_deg: 1.0,
+        };
+        let r = study(&sats, &sensors, rot, &o).unwrap();
+        assert_eq!(r.steps, 13);
+        assert_eq!((r.n_lat, r.n_lon), (36, 72));
+        let (_, _, s) = r.region.unwrap();
+        assert_eq!((s.mean_frac1, s.mean_frac2), (1.0, 0.0), "under the GEO satellite: single coverage");
+        o.region = Some(Region::from_corners(-10.0, 170.0, 10.0, -170.0).unwrap());
+        let (_, _, s) = study(&sats, &sensors, rot, &o).unwrap().region.unwrap();
+        assert_eq!(s.mean_frac1, 0.0, "antipode region unseen");
+        assert_eq!(s.longest_gap1_s, 3900.0, "13 uncovered steps of 300 s");
+        // global: the GEO cap minus the 30 km grazing height and the 15 km target height
+        let g = r.global_summary;
+        assert!((g.mean_frac1 - 0.42).abs() < 0.02, "{}", g.mean_frac1);
+        // errors
+        assert_eq!(study(&sats, &[vec![]], rot, &o).unwrap_err().field, "payload");
+        assert!(Region::from_corners(95.0, 0.0, 0.0, 0.0).is_err());
     }
 
     #[test]
