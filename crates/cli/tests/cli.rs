@@ -127,6 +127,11 @@ fn an_existing_non_run_folder_is_refused_and_kept() {
     std::fs::create_dir(dir.path().join("keep")).unwrap();
     std::fs::write(dir.path().join("keep/data.txt"), "precious").unwrap();
     let o = run_in(dir.path(), &["run", "tranche0-quick", "--out", "keep"]);
+    assert!(o.status.code() == Some(1), "{}", text(&o.stderr));
+    let o = run_in(dir.path(), &["run", "tranche0-quick", "--out", "keep/inner"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    std::fs::remove_dir_all(dir.path().join("keep/inner")).unwrap();
+    let o = run_in(dir.path(), &["run", "tranche0-quick", "--out", "keep"]);
     assert_no_panic(&o);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("not a tracklayer run folder"), "{}", text(&o.stderr));
@@ -166,6 +171,7 @@ fn ctrl_c_aborts_cleanly_and_leaves_no_folder() {
     std::fs::write(&scen, long).unwrap();
     let out_parent = dir.path().join("out");
     std::fs::create_dir(&out_parent).unwrap();
+    std::fs::write(out_parent.join("keep.txt"), "").unwrap();
     let child = bin()
         .args(["run", scen.to_str().unwrap(), "--out", out_parent.join("run").to_str().unwrap()])
         .stdin(Stdio::null())
@@ -193,5 +199,5 @@ fn ctrl_c_aborts_cleanly_and_leaves_no_folder() {
     assert_eq!(o.status.code(), Some(130), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains("interrupted; nothing was written"), "{}", text(&o.stderr));
     let left: Vec<_> = std::fs::read_dir(&out_parent).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(left, ["keep.txt"]);
 }

@@ -97,6 +97,9 @@ fn inspect_target(target: &Path) -> Result<Target> {
 pub struct RunDir {
     target: PathBuf,
     tmp: PathBuf,
+    /// Parent folders this `RunDir` created, deepest first (removed again, if still
+    /// empty, when the run is not committed).
+    created_parents: Vec<PathBuf>,
     committed: bool,
 }
 
@@ -107,12 +110,21 @@ impl RunDir {
     pub fn create(target: impl AsRef<Path>) -> Result<Self> {
         let target = std::path::absolute(target.as_ref()).map_err(|e| IoError::os(target.as_ref(), e))?;
         inspect_target(&target)?;
+        let mut created_parents = Vec::new();
         if let Some(parent) = target.parent() {
+            let mut p = Some(parent);
+            while let Some(q) = p
+                && !q.exists()
+            {
+                created_parents.push(q.to_path_buf());
+                p = q.parent();
+            }
             std::fs::create_dir_all(parent).map_err(|e| IoError::os(parent, e))?;
         }
         let tmp = sibling(&target, "tmp")?;
-        std::fs::create_dir(&tmp).map_err(|e| IoError::os(&tmp, e))?;
-        Ok(Self { target, tmp, committed: false })
+        let dir = Self { target, tmp, created_parents, committed: false };
+        std::fs::create_dir(&dir.tmp).map_err(|e| IoError::os(&dir.tmp, e))?;
+        Ok(dir)
     }
 
     /// The temporary folder to write into.
@@ -157,6 +169,10 @@ impl Drop for RunDir {
     fn drop(&mut self) {
         if !self.committed {
             let _ = std::fs::remove_dir_all(&self.tmp);
+            for p in &self.created_parents {
+                // Fails (and keeps the folder) if anything else is in it.
+                let _ = std::fs::remove_dir(p);
+            }
         }
     }
 }

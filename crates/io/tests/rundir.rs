@@ -22,7 +22,13 @@ fn nothing_appears_until_commit_and_drop_cleans_up() {
         assert!(!out.exists());
     } // dropped: cancelled
     assert!(!out.exists());
-    assert!(leftovers(&base.path().join("nested")).is_empty());
+    // The parent folder it created is gone too.
+    assert!(!base.path().join("nested").exists());
+    // A parent that existed before stays.
+    std::fs::create_dir(base.path().join("mine")).unwrap();
+    drop(RunDir::create(base.path().join("mine/run")).unwrap());
+    assert!(base.path().join("mine").is_dir());
+    assert!(leftovers(&base.path().join("mine")).is_empty());
 }
 
 #[test]

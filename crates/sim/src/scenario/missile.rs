@@ -1,10 +1,9 @@
 //! `[[missile]]`: missile types defined in the scenario file, and the catalogue of
 //! built-in ones that `[[launch]] missile = "..."` can name.
 //!
-//! **Placeholder** until the threat models land: a custom missile has only a `name`, and
-//! the catalogue is the list of agreed names. The threat crate replaces [`MissileConfig`]
-//! with its missile spec (`pub use tl_threat::spec::MissileSpec as MissileConfig;`),
-//! [`catalogue_names`] with its catalogue, and [`validate`] with its validation.
+//! The catalogue is `tl_threat::catalogue`. **Placeholder** for custom missiles: one has
+//! only a `name` so far; the threat integration replaces [`MissileConfig`] with
+//! `tl_threat::spec::MissileSpec` and extends [`validate`] with its validation.
 
 use super::Problems;
 use serde::{Deserialize, Serialize};
@@ -17,9 +16,9 @@ pub struct MissileConfig {
     pub name: String,
 }
 
-/// Names of the built-in missile types.
+/// Names of the built-in missile types (`tl_threat::catalogue`).
 pub fn catalogue_names() -> Vec<String> {
-    ["icbm-solid-3", "icbm-liquid-2", "slbm", "irbm", "srbm"].iter().map(|s| s.to_string()).collect()
+    tl_threat::catalogue::NAMES.iter().map(|s| s.to_string()).collect()
 }
 
 /// Check the scenario's `[[missile]]` tables.
