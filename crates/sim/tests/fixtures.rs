@@ -137,3 +137,17 @@ fn unknown_output_table_lists_the_known_ones() {
         .to_string();
     assert!(e.contains("output.tables[1] = \"satellites\": must be listed once"), "{e}");
 }
+
+#[test]
+fn the_epoch_may_be_a_toml_datetime() {
+    let text = builtin::get("tranche0-quick").unwrap().text;
+    let bare = text.replace("epoch = \"2026-03-01T12:00:00Z\"", "epoch = 2026-03-01T12:00:00Z");
+    assert_ne!(bare, text);
+    let a = load(&Source::builtin("a", text)).unwrap();
+    let b = load(&Source::builtin("b", &bare)).unwrap();
+    assert_eq!(a.epoch, b.epoch);
+    let e = load(&Source::builtin("c", &text.replace("epoch = \"2026-03-01T12:00:00Z\"", "epoch = 5")))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("epoch: invalid type: integer `5`, expected an ISO 8601 UTC time"), "{e}");
+}

@@ -66,7 +66,9 @@ pub struct Scenario {
     /// What the scenario shows.
     #[serde(default)]
     pub description: String,
-    /// Start of the run (t_s = 0): ISO 8601 UTC text, e.g. `"2026-03-01T12:00:00Z"`.
+    /// Start of the run (t_s = 0): ISO 8601 UTC, e.g. `"2026-03-01T12:00:00Z"` (a
+    /// string, or a bare TOML date-time).
+    #[serde(deserialize_with = "epoch_text")]
     pub epoch: String,
     /// Run length, s: > 0, at most 31 days.
     pub duration_s: f64,
@@ -96,6 +98,25 @@ pub struct Scenario {
     /// Output settings.
     #[serde(default)]
     pub output: OutputConfig,
+}
+
+/// Accept the epoch as a string or as a TOML date-time (`epoch = 2026-03-01T12:00:00Z`).
+fn epoch_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = String;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an ISO 8601 UTC time such as \"2026-03-01T12:00:00Z\"")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<String, A::Error> {
+            let dt = toml::value::Datetime::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+            Ok(dt.to_string())
+        }
+    }
+    d.deserialize_any(V)
 }
 
 impl Scenario {
