@@ -66,7 +66,7 @@ pub struct Args {
     /// Largest constellation considered.
     #[arg(long, default_value_t = 200_000)]
     max_total: u32,
-    /// Output folder for sizing.csv and sizing.svg.
+    /// Output folder for sizing.csv, sizing.svg and sizing.png.
     #[arg(long, default_value = "sizing-out")]
     out: PathBuf,
     /// SBI: fly-out velocity change, km/s.
@@ -368,23 +368,23 @@ fn write_outputs(a: &Args, r: &SizingReport) -> Result<(), CliError> {
     }
     let mut plot = tl_viz::plot::LinePlot::new(
         format!(
-            "{} vs {} x {} (salvo {})",
+            "{} vs {}: salvo {}, {} shot(s) each, {} km, {} deg",
             match a.weapon {
                 WeaponKind::Sbi => "SBIs",
                 WeaponKind::Laser => "lasers",
             },
             a.missile,
+            a.salvo,
             a.shots,
-            a.salvo
+            a.altitude_km,
+            a.inclination_deg
         ),
         "weapons in orbit N",
         "P(whole salvo engaged)",
     );
-    plot.series.push(tl_viz::plot::Series::line(
-        "Monte Carlo",
-        r.points.iter().map(|q| (q.total as f64, q.p_engaged)).collect(),
-        tl_viz::plot::Rgb::palette(0),
-    ));
+    let mc: Vec<(f64, f64)> = r.points.iter().map(|q| (q.total as f64, q.p_engaged)).collect();
+    plot.series.push(tl_viz::plot::Series::line("Monte Carlo", mc.clone(), tl_viz::plot::Rgb::palette(0)));
+    plot.series.push(tl_viz::plot::Series::points("", mc, tl_viz::plot::Rgb::palette(0)));
     let (x0, x1) =
         (r.points.first().map_or(0.0, |q| q.total as f64), r.points.last().map_or(1.0, |q| q.total as f64));
     plot.series.push(tl_viz::plot::Series::dashed(
@@ -392,9 +392,12 @@ fn write_outputs(a: &Args, r: &SizingReport) -> Result<(), CliError> {
         vec![(x0, a.confidence), (x1, a.confidence)],
         tl_viz::plot::Rgb::palette(1),
     ));
-    plot.y_range = Some((0.0, 1.0));
+    plot.y_range = Some((0.0, 1.05));
     let svg = plot.to_svg().map_err(msg)?;
-    for (name, body) in [("sizing.csv", csv.into_bytes()), ("sizing.svg", svg.into_bytes())] {
+    let png = plot.to_png().map_err(msg)?;
+    for (name, body) in
+        [("sizing.csv", csv.into_bytes()), ("sizing.svg", svg.into_bytes()), ("sizing.png", png)]
+    {
         let path = a.out.join(name);
         let tmp = a.out.join(format!(".{name}.tmp"));
         let mut f = std::fs::File::create(&tmp).map_err(|e| msg(format!("{}: {e}", tmp.display())))?;
@@ -402,6 +405,6 @@ fn write_outputs(a: &Args, r: &SizingReport) -> Result<(), CliError> {
         drop(f);
         std::fs::rename(&tmp, &path).map_err(|e| msg(format!("{}: {e}", path.display())))?;
     }
-    println!("wrote {} and {}", a.out.join("sizing.csv").display(), a.out.join("sizing.svg").display());
+    println!("wrote sizing.csv, sizing.svg and sizing.png in {}", a.out.display());
     Ok(())
 }
