@@ -2,6 +2,7 @@
 //! work is done by the library crates. One module per subcommand: add a subcommand with
 //! a `cmd_<name>.rs` file and one line in [`Command`] and [`main`].
 
+mod cmd_coverage;
 mod cmd_laser;
 mod cmd_run;
 mod cmd_scenarios;
@@ -37,6 +38,8 @@ enum Command {
     Laser(cmd_laser::Args),
     /// Studies: constellation sizing (`study sizing`).
     Study(cmd_study::Args),
+    /// Coverage of the globe or a launch region by the scenario's wide-field payloads.
+    Coverage(cmd_coverage::Args),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         Command::Schema(a) => cmd_schema::main(a),
         Command::Laser(a) => cmd_laser::main(a),
         Command::Study(a) => cmd_study::main(a),
+        Command::Coverage(a) => cmd_coverage::main(a),
     };
     match result {
         Ok(code) => code,
