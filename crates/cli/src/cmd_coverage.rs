@@ -150,7 +150,7 @@ pub fn main(a: Args) -> CliResult {
         n_lat: r.n_lat,
         values: r.global.iter().map(|c| c.frac2).collect(),
         range: Some((0.0, 1.0)),
-        label: "stereo fraction of time".into(),
+        label: "stereo fraction".into(),
     });
     if let Some((g, _, _)) = &r.region {
         let w = |lon: f64| if lon > 180.0 { lon - 360.0 } else { lon };
