@@ -83,8 +83,49 @@ pub const DETECTIONS: TableSchema = TableSchema::new(
     DETECTION_COLUMNS,
 );
 
+/// Columns of [`TRUTH`].
+pub const TRUTH_COLUMNS: &[Column] = &[
+    Column::f64("t_s", "s", "Time since the scenario epoch."),
+    Column::u32(
+        "object_id",
+        "",
+        "Truth object id: unique in the run (launches in scenario order, then each launch's objects: booster, spent stages, post-boost vehicle, reentry vehicles, decoys). The `truth_id` of detections.",
+    ),
+    Column::string("launch_id", "The `[[launch]] id` the object belongs to."),
+    Column::string("kind", "`booster`, `spent-stage`, `post-boost-vehicle`, `reentry-vehicle` or `decoy`."),
+    Column::string(
+        "phase",
+        "`boost-1`, `boost-2`, ... (stage k burning), `coast` (between stages), `post-boost`, `midcourse`, `reentry` (descending below 100 km).",
+    ),
+    Column::f64("pos_eci_x_m", "m", "Position, ECI (TEME of date), x."),
+    Column::f64("pos_eci_y_m", "m", "Position, ECI (TEME of date), y."),
+    Column::f64("pos_eci_z_m", "m", "Position, ECI (TEME of date), z."),
+    Column::f64("vel_eci_x_m_s", "m/s", "Velocity, ECI (TEME of date), x."),
+    Column::f64("vel_eci_y_m_s", "m/s", "Velocity, ECI (TEME of date), y."),
+    Column::f64("vel_eci_z_m_s", "m/s", "Velocity, ECI (TEME of date), z."),
+    Column::f64("pos_ecef_x_m", "m", "Position, ECEF (PEF), x."),
+    Column::f64("pos_ecef_y_m", "m", "Position, ECEF (PEF), y."),
+    Column::f64("pos_ecef_z_m", "m", "Position, ECEF (PEF), z."),
+    Column::f64("vel_ecef_x_m_s", "m/s", "Velocity relative to the rotating Earth, ECEF (PEF), x."),
+    Column::f64("vel_ecef_y_m_s", "m/s", "Velocity relative to the rotating Earth, ECEF (PEF), y."),
+    Column::f64("vel_ecef_z_m_s", "m/s", "Velocity relative to the rotating Earth, ECEF (PEF), z."),
+    Column::f64("lat_deg", "deg", "Geodetic latitude on WGS84."),
+    Column::f64("lon_deg", "deg", "Longitude on WGS84, east positive, in (-180, 180]."),
+    Column::f64("alt_m", "m", "Height above the WGS84 ellipsoid."),
+    Column::f64("mass_kg", "kg", "Mass of the object."),
+    Column::f64("thrust_n", "N", "Thrust (0 when no motor burns)."),
+];
+
+/// `truth`: one row per existing threat object per sampled time step, sorted by time
+/// then `object_id`.
+pub const TRUTH: TableSchema = TableSchema::new(
+    "truth",
+    "One row per existing threat object (from lift-off, separation or release until impact, burn-up or kill) per sampled time step (every `output.sample_every`-th step), sorted by `t_s` then `object_id`.",
+    TRUTH_COLUMNS,
+);
+
 /// Every table a run can write, in the order they are documented.
-pub const ALL: &[&TableSchema] = &[&SATELLITES, &DETECTIONS];
+pub const ALL: &[&TableSchema] = &[&SATELLITES, &TRUTH, &DETECTIONS];
 
 /// Find a table schema by name.
 pub fn by_name(name: &str) -> Option<&'static TableSchema> {

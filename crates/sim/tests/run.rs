@@ -61,7 +61,8 @@ fn same_scenario_and_seed_give_identical_bytes_with_1_or_2_threads() {
         let (fa, fb) = (files(&a.out_dir), files(&b.out_dir));
         let names: Vec<&str> = fa.iter().map(|(n, _)| n.as_str()).collect();
         let table = format!("satellites.{}", format.extension());
-        let mut want = vec!["scenario.toml", table.as_str(), "summary.json"];
+        let truth = format!("truth.{}", format.extension());
+        let mut want = vec!["scenario.toml", table.as_str(), "summary.json", truth.as_str()];
         want.sort();
         assert_eq!(names, want);
         assert!(fa == fb, "{format}: outputs differ between 1 and 2 threads");
@@ -226,4 +227,25 @@ fn satellites_table_matches_orbital_physics() {
         assert!(dv.norm() < 1e-3 * v.norm().max(1.0) + 0.05, "eci {i}: {}", dv.norm());
         assert!(dvf.norm() < 1e-3 * v.norm().max(1.0) + 0.05, "ecef {i}: {}", dvf.norm());
     }
+}
+
+/// The threat stage: truth rows match the threat crate's flights (objects from lift-off,
+/// separation or release to impact or burn-up).
+#[test]
+fn truth_table_follows_the_flights_and_kills_end_objects() {
+    let p = quick();
+    assert_eq!(p.flights.len(), p.scenario.launches.len());
+    assert!(!p.flights.is_empty());
+    let base = tempfile::tempdir().unwrap();
+    let a = run_to(&p, &base.path().join("a"), 2, 65_536);
+    let rows = a.summary.tables["truth"].rows;
+    // Expected row count from the flights themselves: objects existing at sampled steps.
+    let every = u64::from(p.scenario.output.sample_every);
+    let mut want = 0u64;
+    for k in (0..p.steps).filter(|k| k % every == 0) {
+        let t = p.t_s(k);
+        want += p.flights.iter().flat_map(|f| &f.objects).filter(|o| o.exists_at(t)).count() as u64;
+    }
+    assert_eq!(rows, want);
+    assert!(rows > 0);
 }

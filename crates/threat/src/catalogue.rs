@@ -142,7 +142,7 @@ fn icbm_solid_3() -> MissileSpec {
         stages: vec![
             stage(Solid, 20_800.0, 2_300.0, 60.0, 285.0, Some(255.0), 1.67, 7.5),
             stage(Solid, 6_300.0, 750.0, 60.0, 300.0, None, 1.33, 4.1),
-            stage(Solid, 3_300.0, 330.0, 55.0, 295.0, None, 1.32, 2.4),
+            stage(Solid, 3_300.0, 330.0, 55.0, 300.0, None, 1.32, 2.4),
         ],
         payload_mass_kg: 1_150.0,
         payload_diameter_m: 1.32,

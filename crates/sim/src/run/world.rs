@@ -25,6 +25,27 @@ pub struct SatState {
     pub alt_m: f64,
 }
 
+/// One threat object existing at the current step (filled by the threat stage).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ThreatObject {
+    /// Truth object id, unique in the run (the `truth` table's `object_id`, the
+    /// detections' `truth_id`).
+    pub object_id: u32,
+    /// Index of its launch in the scenario's `[[launch]]` list (and in `Prepared::flights`).
+    pub launch: u32,
+    /// Index of the object within its flight (`Prepared::flights[launch].objects[index]`).
+    pub index: u32,
+    /// What it is.
+    pub kind: tl_core::object::ObjectKind,
+    /// Its full state at `World::t_s`: ECI/ECEF position and velocity, geodetic position,
+    /// phase, stage, thrust, throttle, mass, speeds, air density, Mach, plume SWIR/MWIR
+    /// intensities, heat flux and skin temperature (see `tl_threat::ObjectState`).
+    pub state: tl_threat::ObjectState,
+    /// Geometry and surface (diameter, length, broadside area, emissivity, nose radius,
+    /// ballistic coefficient).
+    pub body: tl_threat::BodyInfo,
+}
+
 /// Shared per-step state.
 #[derive(Clone, Debug, Default)]
 pub struct World {
@@ -35,4 +56,11 @@ pub struct World {
     /// Every satellite's state at `t_s`, indexed by `sat_id` (filled by the satellites
     /// stage, first in the loop).
     pub satellites: Vec<SatState>,
+    /// Every threat object existing at `t_s`, in `object_id` order (filled by the threat
+    /// stage, after the satellites).
+    pub objects: Vec<ThreatObject>,
+    /// Kills requested by engagements: (object_id, kill time s). The threat stage applies
+    /// them at the start of its next step: the object, and its children not yet separated
+    /// or released, stop existing from the kill time on.
+    pub kills: Vec<(u32, f64)>,
 }

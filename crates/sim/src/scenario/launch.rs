@@ -50,6 +50,85 @@ pub struct LaunchConfig {
     /// Burnout flight-path angle above the local horizontal, deg (`depressed`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flight_path_deg: Option<f64>,
+    /// Reentry vehicles released by the post-boost vehicle, 1..=20 (default: the
+    /// missile's `default_rvs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rvs: Option<u32>,
+    /// Light decoys released by the post-boost vehicle, 0..=100 (default: the missile's
+    /// `default_decoys`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decoys: Option<u32>,
+}
+
+impl LaunchConfig {
+    /// The threat crate's launch spec for this launch.
+    pub fn to_spec(&self) -> tl_threat::LaunchSpec {
+        let shape = match self.shape {
+            TrajectoryShape::MinimumEnergy => tl_threat::Shape::MinimumEnergy,
+            TrajectoryShape::Lofted => {
+                tl_threat::Shape::Lofted { apogee_km: self.apogee_km.unwrap_or(f64::NAN) }
+            }
+            TrajectoryShape::Depressed => tl_threat::Shape::Depressed {
+                flight_path_deg: self.flight_path_deg,
+                apogee_km: self.apogee_km,
+            },
+        };
+        tl_threat::LaunchSpec {
+            missile: self.missile.clone(),
+            site_lat_deg: self.site_lat_deg,
+            site_lon_deg: self.site_lon_deg,
+            aim_lat_deg: self.aim_lat_deg,
+            aim_lon_deg: self.aim_lon_deg,
+            time_s: self.time_s,
+            shape,
+            rvs: self.rvs,
+            decoys: self.decoys,
+        }
+    }
+}
+
+/// Fly every launch (targeting solve and all objects), in parallel, results in launch
+/// order. A launch that cannot be flown (aim point out of reach, too many objects for the
+/// payload, ...) is reported at `launch[i]` with the threat model's explanation.
+pub(crate) fn fly_all(
+    s: &super::Scenario,
+    earth: tl_core::frames::EarthRotation,
+    problems: &mut Problems,
+) -> Vec<tl_threat::Flight> {
+    use rayon::prelude::*;
+    let model = tl_threat::EarthModel::full(earth);
+    let results: Vec<Result<tl_threat::Flight, (String, tl_core::check::FieldError)>> = s
+        .launches
+        .par_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let p = format!("launch[{i}]");
+            let spec = super::missile::find(&l.missile, &s.missiles).ok_or_else(|| {
+                (p.clone(), tl_core::check::FieldError::new("missile", &l.missile, "a known missile"))
+            })?;
+            let m = tl_threat::Missile::new(spec).map_err(|e| (p.clone(), e.within("missile")))?;
+            let rng = tl_core::rng::RngStream::new(s.seed, 0, i as u64, "threat.release");
+            tl_threat::fly(&m, &l.to_spec(), &model, &tl_threat::Integration::default(), rng).map_err(|e| {
+                let fe = match e {
+                    tl_threat::ThreatError::Field(fe) => fe,
+                    other => tl_core::check::FieldError::new(
+                        "aim_lat_deg",
+                        format!("{} ({other})", fmt_f64(l.aim_lat_deg)),
+                        "an aim point the missile can reach with this shape",
+                    ),
+                };
+                (p, fe)
+            })
+        })
+        .collect();
+    let mut flights = Vec::with_capacity(results.len());
+    for r in results {
+        match r {
+            Ok(f) => flights.push(f),
+            Err((prefix, e)) => problems.add(e.within(&prefix)),
+        }
+    }
+    flights
 }
 
 /// Check the launches. `missiles` are all names launches may use (catalogue and file).
@@ -95,6 +174,12 @@ pub(crate) fn validate(
                 ..e
             }),
         );
+        if let Some(n) = l.rvs {
+            problems.check(&p, in_range("rvs", n as f64, 1.0, 20.0));
+        }
+        if let Some(n) = l.decoys {
+            problems.check(&p, in_range("decoys", n as f64, 0.0, 100.0));
+        }
         let apogee = |problems: &mut Problems| {
             if let Some(a) = l.apogee_km {
                 problems.check(&p, in_range("apogee_km", a, 50.0, 5_000.0));

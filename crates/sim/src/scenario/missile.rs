@@ -1,24 +1,23 @@
 //! `[[missile]]`: missile types defined in the scenario file, and the catalogue of
 //! built-in ones that `[[launch]] missile = "..."` can name.
 //!
-//! The catalogue is `tl_threat::catalogue`. **Placeholder** for custom missiles: one has
-//! only a `name` so far; the threat integration replaces [`MissileConfig`] with
-//! `tl_threat::spec::MissileSpec` and extends [`validate`] with its validation.
+//! The fields are the threat crate's missile spec ([`tl_threat::spec::MissileSpec`]:
+//! stages with masses, burn times, specific impulses, sizes and plume tables; payload;
+//! reentry vehicle and decoy bodies); see `docs/models/threat.md`.
 
 use super::Problems;
-use serde::{Deserialize, Serialize};
 
-/// A missile type defined in the scenario (placeholder: see the module docs).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MissileConfig {
-    /// Name that launches use; must not clash with a catalogue name.
-    pub name: String,
-}
+/// A missile type defined in the scenario: the threat crate's missile spec.
+pub use tl_threat::spec::MissileSpec as MissileConfig;
 
-/// Names of the built-in missile types (`tl_threat::catalogue`).
+/// Names of the built-in missile types.
 pub fn catalogue_names() -> Vec<String> {
     tl_threat::catalogue::NAMES.iter().map(|s| s.to_string()).collect()
+}
+
+/// The spec of missile `name`: a `[[missile]]` of the scenario or a catalogue entry.
+pub fn find(name: &str, missiles: &[MissileConfig]) -> Option<MissileConfig> {
+    missiles.iter().find(|m| m.name == name).cloned().or_else(|| tl_threat::catalogue::get(name))
 }
 
 /// Check the scenario's `[[missile]]` tables.
@@ -32,5 +31,6 @@ pub(crate) fn validate(missiles: &[MissileConfig], problems: &mut Problems) {
         } else if missiles[..i].iter().any(|n| n.name == m.name) {
             problems.push(&here, format!("{:?}", m.name), "unique among [[missile]] names");
         }
+        problems.check(&format!("missile[{i}]"), m.validate());
     }
 }

@@ -233,6 +233,8 @@ pub struct Prepared {
     pub satellites: Vec<SatelliteEntry>,
     /// Files the scenario referenced, as (path as written, contents), in the order read.
     pub input_files: Vec<(String, String)>,
+    /// The solved, sampled flight of every `[[launch]]`, in scenario order.
+    pub flights: Vec<tl_threat::Flight>,
 }
 
 impl Prepared {
@@ -364,6 +366,12 @@ pub fn prepare(scenario: Scenario, source: &Source) -> Result<Prepared, Scenario
     let run_s = if duration_ok { s.duration_s } else { MAX_DURATION_S };
     launch::validate(&s.launches, &missile_names, run_s, &mut p);
 
+    // Fly the launches once everything else is valid (reach problems name the launch).
+    let flights = match earth {
+        Some(earth) if p.is_empty() => launch::fly_all(s, earth, &mut p),
+        _ => Vec::new(),
+    };
+
     tracker::validate(&s.tracker, &mut p);
     weapon::validate(&s.weapons, &mut p);
     output::validate(&s.output, steps, &mut p);
@@ -384,6 +392,7 @@ pub fn prepare(scenario: Scenario, source: &Source) -> Result<Prepared, Scenario
         steps,
         satellites,
         input_files,
+        flights,
     })
 }
 

@@ -2,6 +2,7 @@
 //! adding a stage is one module and one line there.
 
 pub mod satellites;
+pub mod threat;
 
 use crate::run::{RunError, Stage};
 use crate::scenario::Prepared;
@@ -10,7 +11,8 @@ use crate::scenario::Prepared;
 pub fn build(p: &Prepared) -> Result<Vec<Box<dyn Stage + '_>>, RunError> {
     Ok(vec![
         Box::new(satellites::SatellitesStage::new(p)),
-        // threat (truth objects), sensors (detections), tracker (tracks) and engagements
+        Box::new(threat::ThreatStage::new(p)),
+        // sensors (detections), tracker (tracks) and engagements
         // are added here by their issues.
     ])
 }
