@@ -9,6 +9,7 @@ mod cmd_scenarios;
 mod cmd_schema;
 mod cmd_study;
 mod cmd_study_sizing;
+mod cmd_track;
 mod cmd_validate;
 mod common;
 
@@ -40,6 +41,8 @@ enum Command {
     Study(cmd_study::Args),
     /// Coverage of the globe or a launch region by the scenario's wide-field payloads.
     Coverage(cmd_coverage::Args),
+    /// Run the tracker alone on a detection file or on Cartesian measurements.
+    Track(cmd_track::Args),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
         Command::Laser(a) => cmd_laser::main(a),
         Command::Study(a) => cmd_study::main(a),
         Command::Coverage(a) => cmd_coverage::main(a),
+        Command::Track(a) => cmd_track::main(a),
     };
     match result {
         Ok(code) => code,

@@ -223,6 +223,10 @@ pub struct CartesianTracker {
     cost: Vec<f64>,
     beta: Vec<f64>,
     lr: Vec<f64>,
+    row_pos: Vec<(u32, u32)>,
+    col_pos: Vec<u32>,
+    bucket: Vec<u32>,
+    bucket_off: Vec<u32>,
 }
 
 const NO_MEAS: u32 = u32::MAX;
@@ -251,6 +255,10 @@ impl CartesianTracker {
             cost: Vec::new(),
             beta: Vec::new(),
             lr: Vec::new(),
+            row_pos: Vec::new(),
+            col_pos: Vec::new(),
+            bucket: Vec::new(),
+            bucket_off: Vec::new(),
         })
     }
 
@@ -508,19 +516,53 @@ impl CartesianTracker {
         if self.pairs.is_empty() {
             return;
         }
-        // Map measurement indices to a compact range for clustering.
         let m = meas.len();
-        let mut pairs_c = std::mem::take(&mut self.pairs);
+        let pairs_c = std::mem::take(&mut self.pairs);
         self.clusters.build(self.rows.len(), m, &pairs_c);
         let use_jpda = allow_jpda && self.cfg.association == AssocKind::Jpda;
         let clusters = std::mem::take(&mut self.clusters);
-        for (ct, cd) in clusters.tracks.iter().zip(clusters.dets.iter()) {
+        // Position of every track (cluster, row) and measurement (column) in its cluster,
+        // and the pairs bucketed by cluster (counting sort): linear in the pair count.
+        let nclu = clusters.tracks.len();
+        self.row_pos.clear();
+        self.row_pos.resize(self.rows.len(), (u32::MAX, 0));
+        self.col_pos.clear();
+        self.col_pos.resize(m, u32::MAX);
+        for (c, (ct, cd)) in clusters.tracks.iter().zip(clusters.dets.iter()).enumerate() {
+            for (r, &li) in ct.iter().enumerate() {
+                self.row_pos[li as usize] = (c as u32, r as u32);
+            }
+            for (k, &j) in cd.iter().enumerate() {
+                self.col_pos[j as usize] = k as u32;
+            }
+        }
+        self.bucket_off.clear();
+        self.bucket_off.resize(nclu + 1, 0);
+        for &(li, _) in &pairs_c {
+            self.bucket_off[self.row_pos[li as usize].0 as usize + 1] += 1;
+        }
+        for c in 0..nclu {
+            self.bucket_off[c + 1] += self.bucket_off[c];
+        }
+        self.bucket.clear();
+        self.bucket.resize(pairs_c.len(), 0);
+        {
+            let mut fill = self.bucket_off.clone();
+            for (pk, &(li, _)) in pairs_c.iter().enumerate() {
+                let c = self.row_pos[li as usize].0 as usize;
+                self.bucket[fill[c] as usize] = pk as u32;
+                fill[c] += 1;
+            }
+        }
+        let bucket = std::mem::take(&mut self.bucket);
+        for (c, (ct, cd)) in clusters.tracks.iter().zip(clusters.dets.iter()).enumerate() {
             if cd.is_empty() {
                 continue;
             }
             let nt = ct.len();
             let nd = cd.len();
-            if use_jpda && self.jpda_cluster(meas, ct, cd, &pairs_c) {
+            let mine = &bucket[self.bucket_off[c] as usize..self.bucket_off[c + 1] as usize];
+            if use_jpda && self.jpda_cluster(meas, ct, cd, &pairs_c, mine) {
                 continue;
             }
             if use_jpda {
@@ -533,10 +575,11 @@ impl CartesianTracker {
             for r in 0..nt {
                 self.cost[r * cols + nd + r] = miss;
             }
-            for (pk, &(li, j)) in pairs_c.iter().enumerate() {
-                if let (Ok(r), Ok(c)) = (ct.binary_search(&li), cd.binary_search(&j)) {
-                    self.cost[r * cols + c] = self.pair_cost[pk];
-                }
+            for &pk in mine {
+                let (li, j) = pairs_c[pk as usize];
+                let r = self.row_pos[li as usize].1 as usize;
+                let col = self.col_pos[j as usize] as usize;
+                self.cost[r * cols + col] = self.pair_cost[pk as usize];
             }
             if self.lap.solve(&self.cost, nt, cols).is_ok() {
                 for r in 0..nt {
@@ -550,21 +593,32 @@ impl CartesianTracker {
                 }
             }
         }
+        self.bucket = bucket;
         self.clusters = clusters;
+        let mut pairs_c = pairs_c;
         pairs_c.clear();
         self.pairs = pairs_c;
     }
 
     /// JPDA update for one cluster; returns false when the cluster is too large.
-    fn jpda_cluster(&mut self, meas: &[[f64; 3]], ct: &[u32], cd: &[u32], pairs: &[(u32, u32)]) -> bool {
+    fn jpda_cluster(
+        &mut self,
+        meas: &[[f64; 3]],
+        ct: &[u32],
+        cd: &[u32],
+        pairs: &[(u32, u32)],
+        mine: &[u32],
+    ) -> bool {
         let nt = ct.len();
         let nd = cd.len();
         self.lr.clear();
         self.lr.resize(nt * nd, 0.0);
         let pd = self.cfg.pd;
         let lam = self.cfg.clutter_density_m3;
-        for &(li, j) in pairs {
-            if let (Ok(r), Ok(c)) = (ct.binary_search(&li), cd.binary_search(&j)) {
+        for &pk in mine {
+            let (li, j) = pairs[pk as usize];
+            {
+                let (r, c) = (self.row_pos[li as usize].1 as usize, self.col_pos[j as usize] as usize);
                 let pr = &self.preds[self.rows[li as usize] as usize];
                 let z = meas[j as usize];
                 let nu = Vector3::new(z[0] - pr.z.x, z[1] - pr.z.y, z[2] - pr.z.z);

@@ -13,6 +13,11 @@
 //!   measurement models (3-D position, angles, angles + rates);
 //! * [`assign`]: Jonker–Volgenant assignment, clustering, JPDA marginals;
 //! * [`cartesian`]: the Cartesian-mode tracker (and the peer-benchmark formats);
+//! * [`space`]: the angles-only multi-satellite tracker (reorder buffer, 2-D angle
+//!   tracks, stereo initiation, IMM, out-of-sequence updates, duplicate merging);
+//! * [`imm`], [`triangulate`], [`products`]: IMM estimator, triangulation, per-track
+//!   products (phase, launch, burnout, impact ellipse, class, fire-control quality);
+//! * [`config`]: the `[tracker]` configuration;
 //! * [`linalg`]: covariance hygiene and chi-square quantiles;
 //! * [`metrics`]: OSPA, GOSPA, RMSE, completeness, purity, ID switches, NEES.
 //!
@@ -22,6 +27,7 @@
 
 pub mod assign;
 pub mod cartesian;
+pub mod config;
 pub mod filter;
 pub mod imm;
 pub mod linalg;
