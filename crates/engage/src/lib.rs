@@ -11,6 +11,7 @@
 //! * [`geometry`]: line of sight over the limb, horizon ranges, absentee-ratio estimates;
 //! * [`path`]: a target's sampled (predicted or true) trajectory;
 //! * [`platform`]: weapon carriers (closed-form circular orbits for studies);
+//! * [`weapon`]: the scenario's `[[weapon]]` tables (serde, validation);
 //! * [`sizing`]: Monte Carlo constellation sizing (weapons needed so a salvo launched at a
 //!   random time is engaged with a given confidence).
 //!
@@ -25,3 +26,4 @@ pub mod missile;
 pub mod path;
 pub mod platform;
 pub mod sizing;
+pub mod weapon;

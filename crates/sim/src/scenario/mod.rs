@@ -373,7 +373,8 @@ pub fn prepare(scenario: Scenario, source: &Source) -> Result<Prepared, Scenario
     };
 
     tracker::validate(&s.tracker, &mut p);
-    weapon::validate(&s.weapons, &mut p);
+    let constellation_names: Vec<String> = s.constellations.iter().map(|c| c.name.clone()).collect();
+    weapon::validate(&s.weapons, &constellation_names, &mut p);
     output::validate(&s.output, steps, &mut p);
 
     if !p.is_empty() {

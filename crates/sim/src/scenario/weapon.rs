@@ -1,16 +1,29 @@
-//! `[[weapon]]`: weapon layers (lasers, interceptors).
+//! `[[weapon]]`: weapon layers (lasers, interceptors) carried by a constellation.
 //!
-//! **Placeholder** until the engagement models land: empty tables (unknown fields are
-//! refused). The engage crate replaces [`WeaponConfig`] with its config (`pub use
-//! tl_engage::...::WeaponConfig;`) and [`validate`] with its validation.
+//! The types are `tl-engage`'s ([`WeaponConfig`]: kind, performance, decision time; every
+//! field documented with its unit in `tl_engage::weapon`, models and defaults in
+//! `docs/models/engage.md`). [`validate`] checks names, the carrier constellation, and
+//! runs the engage crate's validation, prefixing its field paths with `weapon[i]`.
 
 use super::Problems;
-use serde::{Deserialize, Serialize};
 
-/// One weapon layer (placeholder: no fields yet).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WeaponConfig {}
+pub use tl_engage::weapon::{WeaponConfig, WeaponKind};
 
-/// Check the `[[weapon]]` tables.
-pub(crate) fn validate(_weapons: &[WeaponConfig], _problems: &mut Problems) {}
+/// Check the `[[weapon]]` tables against the scenario's constellation names.
+pub(crate) fn validate(weapons: &[WeaponConfig], constellations: &[String], problems: &mut Problems) {
+    for (i, w) in weapons.iter().enumerate() {
+        let here = format!("weapon[{i}]");
+        problems.name(&format!("{here}.name"), &w.name);
+        if weapons[..i].iter().any(|v| v.name == w.name) {
+            problems.push(&format!("{here}.name"), format!("{:?}", w.name), "unique among weapons");
+        }
+        if !constellations.iter().any(|c| *c == w.constellation) {
+            problems.push(
+                &format!("{here}.constellation"),
+                format!("{:?}", w.constellation),
+                format!("the name of a [[constellation]] ({})", constellations.join(", ")),
+            );
+        }
+        problems.check(&here, w.build());
+    }
+}
