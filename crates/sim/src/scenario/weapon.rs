@@ -17,7 +17,7 @@ pub(crate) fn validate(weapons: &[WeaponConfig], constellations: &[String], prob
         if weapons[..i].iter().any(|v| v.name == w.name) {
             problems.push(&format!("{here}.name"), format!("{:?}", w.name), "unique among weapons");
         }
-        if !constellations.iter().any(|c| *c == w.constellation) {
+        if !constellations.contains(&w.constellation) {
             problems.push(
                 &format!("{here}.constellation"),
                 format!("{:?}", w.constellation),
