@@ -25,6 +25,7 @@ struct Inner {
     packets: AtomicU64,
     done: AtomicBool,
     name: String,
+    lag_s: f64,
 }
 
 /// The live CZML feed. Cheap to clone; `push` from any thread.
@@ -43,6 +44,12 @@ pub struct LiveFeed {
 impl LiveFeed {
     /// A new, empty feed for the scenario `name`.
     pub fn new(name: impl Into<String>) -> Self {
+        Self::with_lag(name, 0.0)
+    }
+
+    /// A new feed whose viewer should display `lag_s` simulated seconds behind the
+    /// newest sample (interpolation needs samples on both sides).
+    pub fn with_lag(name: impl Into<String>, lag_s: f64) -> Self {
         let (tx, _) = broadcast::channel(4096);
         Self {
             inner: Arc::new(Inner {
@@ -51,6 +58,7 @@ impl LiveFeed {
                 packets: AtomicU64::new(0),
                 done: AtomicBool::new(false),
                 name: name.into(),
+                lag_s,
             }),
         }
     }
@@ -86,6 +94,7 @@ impl LiveFeed {
             "name": self.inner.name,
             "batches": self.inner.packets.load(Ordering::Relaxed),
             "done": self.inner.done.load(Ordering::Relaxed),
+            "lag_s": self.inner.lag_s,
         })
     }
 }

@@ -10,6 +10,7 @@
 //!   tracks, engagements), filled from a run folder or live;
 //! * [`czml`]: a [`scene::Scene`] as CZML, Cesium's scene format, with bounded size.
 //!
+//! * [`live`]: CZML batches built step by step for live playback;
 //! * [`run`]: a run folder's tables (through tl-io) as a scene;
 //! * [`report`], [`products`]: `report.html` and `scene.czml` written into a run folder.
 //!
@@ -17,6 +18,7 @@
 
 pub mod czml;
 pub mod font;
+pub mod live;
 pub mod plot;
 pub mod products;
 pub mod report;

@@ -97,9 +97,30 @@ pub fn summary_tables(summary: &Value) -> String {
     for (k, v) in obj {
         match v {
             Value::Array(rows) if rows.iter().all(|r| r.is_object()) && !rows.is_empty() => {
+                // Nested objects (e.g. a launch's `figures`) become columns of their own.
+                let rows: Vec<serde_json::Map<String, Value>> = rows
+                    .iter()
+                    .filter_map(|r| r.as_object())
+                    .map(|o| {
+                        let mut flat = serde_json::Map::new();
+                        for (k, v) in o {
+                            match v {
+                                Value::Object(inner) => {
+                                    for (k2, v2) in inner {
+                                        flat.insert(k2.clone(), v2.clone());
+                                    }
+                                }
+                                _ => {
+                                    flat.insert(k.clone(), v.clone());
+                                }
+                            }
+                        }
+                        flat
+                    })
+                    .collect();
                 let mut cols: Vec<&str> = Vec::new();
-                for r in rows {
-                    for c in r.as_object().into_iter().flat_map(|o| o.keys()) {
+                for r in &rows {
+                    for c in r.keys() {
                         if !cols.contains(&c.as_str()) {
                             cols.push(c);
                         }
@@ -110,7 +131,7 @@ pub fn summary_tables(summary: &Value) -> String {
                     let _ = write!(h, "<th>{}</th>", esc(c));
                 }
                 h.push_str("</tr>");
-                for r in rows {
+                for r in &rows {
                     h.push_str("<tr>");
                     for c in &cols {
                         h.push_str(&cell(r.get(*c).unwrap_or(&Value::Null)));

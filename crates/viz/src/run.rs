@@ -47,10 +47,13 @@ pub fn has_table(run_dir: &Path, name: &str) -> bool {
 pub fn load_scene(run_dir: &Path) -> Result<Scene, VizError> {
     let summary = read_summary(run_dir)?;
     let path = run_dir.join(tl_io::RUN_MARKER);
-    let epoch_text = summary.get("epoch").and_then(|v| v.as_str()).ok_or_else(|| VizError::Summary {
-        path: path.clone(),
-        message: "field `epoch` (ISO 8601 UTC text) is missing".into(),
-    })?;
+    let epoch_text =
+        summary.get("epoch_utc").or_else(|| summary.get("epoch")).and_then(|v| v.as_str()).ok_or_else(
+            || VizError::Summary {
+                path: path.clone(),
+                message: "field `epoch_utc` (ISO 8601 UTC text) is missing".into(),
+            },
+        )?;
     let epoch = tl_core::time::parse_epoch(epoch_text).map_err(|e| VizError::Summary {
         path: path.clone(),
         message: format!("epoch = {epoch_text:?}: {e}"),

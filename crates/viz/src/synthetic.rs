@@ -116,7 +116,7 @@ pub fn write_satellite_run(
     w.finish()?;
     let summary = serde_json::json!({
         "scenario": name,
-        "epoch": tl_core::time::format_epoch_utc(epoch),
+        "epoch_utc": tl_core::time::format_epoch_utc(epoch),
         "duration_s": duration_s,
         "step_s": step_s,
         "synthetic": "tl_viz::synthetic (closed-form circular orbits; not simulation output)",

@@ -88,5 +88,5 @@ fn a_folder_without_summary_is_a_clear_error() {
     assert!(e.contains("summary.json") && e.contains("cannot read"), "{e}");
     std::fs::write(dir.path().join("summary.json"), "{\"scenario\": \"x\"}").unwrap();
     let e = write_run_products(dir.path()).unwrap_err().to_string();
-    assert!(e.contains("`epoch`"), "{e}");
+    assert!(e.contains("`epoch_utc`"), "{e}");
 }
