@@ -79,6 +79,11 @@ pub fn main(a: Args) -> CliResult {
     options.threads = a.threads.map(usize::from);
     options.cancel = Some(cancel);
     options.progress = Some(&progress);
+    // scene.czml and report.html go into the temporary folder before it is committed.
+    let products = |dir: &std::path::Path| -> Result<(), String> {
+        tl_viz::products::write_run_products(dir).map(|_| ()).map_err(|e| e.to_string())
+    };
+    options.products = Some(&products);
     let result = tl_sim::run::run(&prepared, &options);
     if let Some(b) = &bar {
         b.finish_and_clear();

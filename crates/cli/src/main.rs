@@ -7,6 +7,8 @@ mod cmd_laser;
 mod cmd_run;
 mod cmd_scenarios;
 mod cmd_schema;
+mod cmd_serve;
+mod cmd_serve_live;
 mod cmd_study;
 mod cmd_study_sizing;
 mod cmd_track;
@@ -43,6 +45,8 @@ enum Command {
     Coverage(cmd_coverage::Args),
     /// Run the tracker alone on a detection file or on Cartesian measurements.
     Track(cmd_track::Args),
+    /// Serve the offline globe viewer for run folders, or a live simulation.
+    Serve(cmd_serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +61,7 @@ fn main() -> ExitCode {
         Command::Study(a) => cmd_study::main(a),
         Command::Coverage(a) => cmd_coverage::main(a),
         Command::Track(a) => cmd_track::main(a),
+        Command::Serve(a) => cmd_serve::main(a),
     };
     match result {
         Ok(code) => code,
