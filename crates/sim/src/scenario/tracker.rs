@@ -1,16 +1,12 @@
-//! `[tracker]`: tracker settings.
-//!
-//! **Placeholder** until the tracker lands: an empty table (unknown fields are refused).
-//! The track crate replaces [`TrackerConfig`] with its config (`pub use
-//! tl_track::...::TrackerConfig;`) and [`validate`] with its validation.
+//! `[tracker]`: tracker settings, the track crate's [`TrackerConfig`]
+//! (`[tracker.cartesian]`, `[tracker.space]` with `imm`, `motion` and `products`
+//! sub-tables). Every field has a default; see `docs/models/tracking.md`.
 
 use super::Problems;
-use serde::{Deserialize, Serialize};
 
-/// Tracker settings (placeholder: no fields yet).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TrackerConfig {}
+pub use tl_track::config::TrackerConfig;
 
-/// Check `[tracker]`.
-pub(crate) fn validate(_tracker: &TrackerConfig, _problems: &mut Problems) {}
+/// Check `[tracker]` (errors carry `tracker.<path>`).
+pub(crate) fn validate(tracker: &TrackerConfig, problems: &mut Problems) {
+    problems.check("tracker", tracker.validate());
+}
