@@ -4,6 +4,7 @@
 
 mod cmd_coverage;
 mod cmd_laser;
+mod cmd_missiles;
 mod cmd_run;
 mod cmd_scenarios;
 mod cmd_schema;
@@ -12,6 +13,7 @@ mod cmd_serve_live;
 mod cmd_study;
 mod cmd_study_sizing;
 mod cmd_track;
+mod cmd_trajectory;
 mod cmd_validate;
 mod common;
 
@@ -47,6 +49,10 @@ enum Command {
     Track(cmd_track::Args),
     /// Serve the offline globe viewer for run folders, or a live simulation.
     Serve(cmd_serve::Args),
+    /// Fly one targeted missile: key figures, optionally the sampled trajectory (CSV).
+    Trajectory(cmd_trajectory::Args),
+    /// The missile catalogue with its key figures.
+    Missiles(cmd_missiles::Args),
 }
 
 fn main() -> ExitCode {
@@ -62,6 +68,8 @@ fn main() -> ExitCode {
         Command::Coverage(a) => cmd_coverage::main(a),
         Command::Track(a) => cmd_track::main(a),
         Command::Serve(a) => cmd_serve::main(a),
+        Command::Trajectory(a) => cmd_trajectory::main(a),
+        Command::Missiles(a) => cmd_missiles::main(a),
     };
     match result {
         Ok(code) => code,

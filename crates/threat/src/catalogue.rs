@@ -254,7 +254,7 @@ fn srbm() -> MissileSpec {
     MissileSpec {
         name: "srbm".into(),
         description: "generic single-stage liquid short-range missile, ~300 km (Scud-B-like)".into(),
-        stages: vec![stage(Propellant::Liquid, 3_770.0, 1_130.0, 62.0, 250.0, Some(226.0), 0.88, 8.9)],
+        stages: vec![stage(Propellant::Liquid, 3_770.0, 1_130.0, 62.0, 242.0, Some(218.0), 0.88, 8.9)],
         payload_mass_kg: 1_000.0,
         payload_diameter_m: 0.88,
         vertical_rise_s: 5.0,

@@ -1108,3 +1108,37 @@ fn assemble(
     let _ = FRAC_PI_2;
     Ok(Flight { missile: arc, launch: launch.clone(), summary, objects })
 }
+
+/// Longest minimum-energy range of a missile, km, on a non-rotating WGS84 Earth with drag
+/// (the launch direction then does not matter; eastward launches gain up to ~2,000 km
+/// from the Earth's rotation, westward ones lose as much). `None` if it cannot be found.
+///
+/// ```
+/// let m = tl_threat::Missile::new(tl_threat::catalogue::get("irbm").unwrap()).unwrap();
+/// let r = tl_threat::targeting::max_range_km(&m).unwrap();
+/// assert!(r > 3_000.0 && r < 5_000.0);
+/// ```
+pub fn max_range_km(m: &Missile) -> Option<f64> {
+    let earth = EarthModel::new(
+        crate::earth::EarthShape::Wgs84,
+        false,
+        true,
+        tl_core::frames::EarthRotation::with_angle(0.0, 0.0),
+    );
+    let launch = LaunchSpec {
+        missile: m.spec().name.clone(),
+        site_lat_deg: 0.0,
+        site_lon_deg: 0.0,
+        aim_lat_deg: 0.0,
+        aim_lon_deg: 179.0,
+        time_s: 0.0,
+        shape: Shape::MinimumEnergy,
+        rvs: Some(1),
+        decoys: Some(0),
+    };
+    match fly(m, &launch, &earth, &Integration::default(), RngStream::new(0, 0, 0, "threat.reach")) {
+        Err(ThreatError::OutOfReach { max_range_km, .. }) => max_range_km,
+        Ok(f) => Some(f.summary.ground_range_m / 1000.0),
+        Err(_) => None,
+    }
+}
