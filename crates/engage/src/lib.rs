@@ -12,12 +12,15 @@
 //! * [`path`]: a target's sampled (predicted or true) trajectory;
 //! * [`platform`]: weapon carriers (closed-form circular orbits for studies);
 //! * [`weapon`]: the scenario's `[[weapon]]` tables (serde, validation);
+//! * [`fire`]: fire control from tracks — eligibility, optimal (JV) and greedy
+//!   weapon-target assignment, shoot-look-shoot, outcomes against truth;
 //! * [`sizing`]: Monte Carlo constellation sizing (weapons needed so a salvo launched at a
 //!   random time is engaged with a given confidence).
 //!
 //! Model sources and derivations: `docs/models/engage.md`. Units are SI inside (m, s,
 //! rad, W, J/m^2); names carry units.
 
+pub mod fire;
 pub mod geometry;
 pub mod interceptor;
 pub mod lambert;

@@ -124,8 +124,34 @@ pub const TRUTH: TableSchema = TableSchema::new(
     TRUTH_COLUMNS,
 );
 
+/// Columns of [`ENGAGEMENTS`] (`tl_engage::fire::Engagement`).
+pub const ENGAGEMENT_COLUMNS: &[Column] = &[
+    Column::u32("engagement_id", "", "Engagement id, in order of assignment."),
+    Column::string("layer", "The `[[weapon]] name` of the weapon layer."),
+    Column::u32("weapon_id", "", "Weapon unit index (layers in scenario order, then carrier satellites)."),
+    Column::u32("carrier_sat_id", "", "Satellite carrying the weapon (index in the `satellites` table)."),
+    Column::i64("target_track_id", "", "Track the engagement was planned on (fire control never sees truth)."),
+    Column::i64("truth_object_id", "", "Truth object behind the track, for scoring only (-1 when unknown)."),
+    Column::f64("assign_t_s", "s", "Assignment (decision) time, s since the scenario epoch."),
+    Column::f64("fire_t_s", "s", "Fire order (interceptor) or start of slewing (laser)."),
+    Column::f64("planned_end_t_s", "s", "Planned intercept instant or planned kill (from the track's prediction)."),
+    Column::f64("end_t_s", "s", "Actual kill or miss time (from truth)."),
+    Column::f64("range_m", "m", "Carrier-to-target distance at ignition (interceptor) or at the end of lasing (laser); NaN if the laser never lased.")
+        .nan_ok(),
+    Column::f64("dwell_s", "s", "Planned lasing time (laser) or fly-out time (interceptor)."),
+    Column::string("outcome", "`kill` or `miss`."),
+    Column::f64("margin_before_burnout_s", "s", "Burnout minus the end time: true burnout for kills, predicted burnout otherwise."),
+];
+
+/// `engagements`: one row per engagement, in order of assignment.
+pub const ENGAGEMENTS: TableSchema = TableSchema::new(
+    "engagements",
+    "One row per engagement (weapon, target track, truth object, times, range, dwell, outcome), in order of assignment.",
+    ENGAGEMENT_COLUMNS,
+);
+
 /// Every table a run can write, in the order they are documented.
-pub const ALL: &[&TableSchema] = &[&SATELLITES, &TRUTH, &DETECTIONS];
+pub const ALL: &[&TableSchema] = &[&SATELLITES, &TRUTH, &DETECTIONS, &ENGAGEMENTS];
 
 /// Find a table schema by name.
 pub fn by_name(name: &str) -> Option<&'static TableSchema> {
