@@ -31,7 +31,7 @@ pub fn build_czml(run_dir: &Path) -> Result<String, VizError> {
 pub fn build_report(run_dir: &Path) -> Result<String, VizError> {
     let summary = read_summary(run_dir)?;
     let scene = load_scene(run_dir)?;
-    let sections = crate::report::scene_sections(&scene)?;
+    let sections = crate::report::scene_sections(&scene, &summary)?;
     Ok(crate::report::report_html(&summary, &scene, &sections))
 }
 
@@ -40,7 +40,7 @@ pub fn write_run_products(run_dir: &Path) -> Result<Products, VizError> {
     let summary = read_summary(run_dir)?;
     let scene = load_scene(run_dir)?;
     let czml = scene_to_czml_string(&scene, &CzmlOptions::default())?;
-    let sections = crate::report::scene_sections(&scene)?;
+    let sections = crate::report::scene_sections(&scene, &summary)?;
     let report = crate::report::report_html(&summary, &scene, &sections);
     tl_io::write_file_atomic(&run_dir.join(CZML_FILE), czml.as_bytes())?;
     tl_io::write_file_atomic(&run_dir.join(REPORT_FILE), report.as_bytes())?;

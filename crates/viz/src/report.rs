@@ -3,7 +3,10 @@
 //! anywhere with no network and no system fonts.
 
 use crate::font::{FONT_FAMILY, FONT_TTF};
-use crate::plot::{LatLonGrid, MapLine, WorldMap};
+use crate::plot::{
+    LatLonGrid, LegendEntry, MapLine, MapPoint, Marker, MarkerShape, Rgb, Span, Timeline, TimelineRow,
+    WorldMap,
+};
 use crate::run::VizError;
 use crate::scene::Scene;
 use base64::Engine;
@@ -98,29 +101,25 @@ pub fn summary_tables(summary: &Value) -> String {
         match v {
             Value::Array(rows) if rows.iter().all(|r| r.is_object()) && !rows.is_empty() => {
                 // Nested objects (e.g. a launch's `figures`) become columns of their own.
-                let rows: Vec<serde_json::Map<String, Value>> = rows
+                let rows: Vec<Vec<(String, Value)>> = rows
                     .iter()
                     .filter_map(|r| r.as_object())
                     .map(|o| {
-                        let mut flat = serde_json::Map::new();
-                        for (k, v) in o {
-                            match v {
-                                Value::Object(inner) => {
-                                    for (k2, v2) in inner {
-                                        flat.insert(k2.clone(), v2.clone());
-                                    }
-                                }
-                                _ => {
-                                    flat.insert(k.clone(), v.clone());
-                                }
-                            }
+                        // Scalars first (id, name...), then the nested figures.
+                        let mut flat: Vec<(String, Value)> = o
+                            .iter()
+                            .filter(|(_, v)| !v.is_object())
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect();
+                        for inner in o.values().filter_map(|v| v.as_object()) {
+                            flat.extend(inner.iter().map(|(k, v)| (k.clone(), v.clone())));
                         }
                         flat
                     })
                     .collect();
                 let mut cols: Vec<&str> = Vec::new();
                 for r in &rows {
-                    for c in r.keys() {
+                    for (c, _) in r {
                         if !cols.contains(&c.as_str()) {
                             cols.push(c);
                         }
@@ -134,7 +133,34 @@ pub fn summary_tables(summary: &Value) -> String {
                 for r in &rows {
                     h.push_str("<tr>");
                     for c in &cols {
-                        h.push_str(&cell(r.get(*c).unwrap_or(&Value::Null)));
+                        h.push_str(&cell(
+                            r.iter().find(|(k, _)| k == c).map(|(_, v)| v).unwrap_or(&Value::Null),
+                        ));
+                    }
+                    h.push_str("</tr>");
+                }
+                h.push_str("</table>\n");
+            }
+            Value::Object(o) if !o.is_empty() && o.values().all(|v| v.is_object()) => {
+                // An object of objects (per stage, per table): one row per key, a column
+                // per inner key.
+                let mut cols: Vec<&str> = Vec::new();
+                for v in o.values() {
+                    for c in v.as_object().into_iter().flat_map(|m| m.keys()) {
+                        if !cols.contains(&c.as_str()) {
+                            cols.push(c);
+                        }
+                    }
+                }
+                let _ = write!(h, "<h3>{}</h3><table><tr><th></th>", esc(k));
+                for c in &cols {
+                    let _ = write!(h, "<th>{}</th>", esc(c));
+                }
+                h.push_str("</tr>");
+                for (k2, v2) in o {
+                    let _ = write!(h, "<tr><th>{}</th>", esc(k2));
+                    for c in &cols {
+                        h.push_str(&cell(v2.get(*c).unwrap_or(&Value::Null)));
                     }
                     h.push_str("</tr>");
                 }
@@ -224,8 +250,11 @@ fn nearest_sample(s: &[crate::scene::Sample], t: f64) -> Option<[f64; 3]> {
 }
 
 /// The report sections a scene supports (fewer layers, fewer sections).
-pub fn scene_sections(scene: &Scene) -> Result<Vec<Section>, VizError> {
+pub fn scene_sections(scene: &Scene, summary: &Value) -> Result<Vec<Section>, VizError> {
     let mut out = Vec::new();
+    if let Some(s) = launch_timeline(scene, summary)? {
+        out.push(s);
+    }
     if !scene.satellites.is_empty() {
         let budget = 20_000_000 / (2592 * scene.satellites.len()).max(1);
         let grid = footprint_coverage(scene, 5.0, budget.clamp(10, 200));
@@ -247,6 +276,31 @@ pub fn scene_sections(scene: &Scene) -> Result<Vec<Section>, VizError> {
                 })
                 .collect();
             m.lines.push(MapLine { points: pts, color: crate::plot::Rgb::palette(i) });
+        }
+        // Truth ground tracks (red) and launch points.
+        let geo = |p: &[f64; 3]| {
+            let g = tl_core::wgs84::Geodetic::from_ecef(&tl_core::Vec3::from(*p));
+            (g.lon_deg(), g.lat_deg())
+        };
+        for o in scene.objects.iter().filter(|o| o.kind == "booster" || o.kind == "reentry-vehicle") {
+            m.lines.push(MapLine {
+                points: o.samples.iter().map(|s| geo(&s.pos_ecef_m)).collect(),
+                color: Rgb::RED,
+            });
+        }
+        for (launch, objs) in by_launch(scene) {
+            if let Some(first) =
+                objs.iter().filter_map(|o| o.samples.first()).min_by(|a, b| a.t_s.total_cmp(&b.t_s))
+            {
+                let (lon, lat) = geo(&first.pos_ecef_m);
+                m.points.push(MapPoint {
+                    lon_deg: lon,
+                    lat_deg: lat,
+                    label: launch.to_string(),
+                    color: Rgb::RED,
+                    shape: MarkerShape::Triangle,
+                });
+            }
         }
         let png = m.to_png()?;
         out.push(Section {
@@ -281,4 +335,111 @@ pub fn scene_sections(scene: &Scene) -> Result<Vec<Section>, VizError> {
         });
     }
     Ok(out)
+}
+
+fn by_launch(scene: &Scene) -> std::collections::BTreeMap<&str, Vec<&crate::scene::TruthObject>> {
+    let mut m: std::collections::BTreeMap<&str, Vec<&crate::scene::TruthObject>> = Default::default();
+    for o in &scene.objects {
+        m.entry(o.launch_id.as_str()).or_default().push(o);
+    }
+    m
+}
+
+/// Per launch, against time since launch: boost (orange) and the rest of the flight
+/// (grey) from the truth table, the first detection of any of its objects from the
+/// detections table, and any `*first_track*_t_s` / `*fire_control*_t_s` figures the
+/// summary gives for the launch (absolute times, s since the epoch).
+fn launch_timeline(scene: &Scene, summary: &Value) -> Result<Option<Section>, VizError> {
+    let launches = by_launch(scene);
+    if launches.is_empty() {
+        return Ok(None);
+    }
+    let mut first_seen: std::collections::BTreeMap<u32, f64> = Default::default();
+    for s in &scene.sightings {
+        let e = first_seen.entry(s.object_id).or_insert(f64::INFINITY);
+        *e = e.min(s.t_s);
+    }
+    let figures = |launch: &str| -> Vec<(String, f64)> {
+        summary
+            .get("launches")
+            .and_then(|l| l.as_array())
+            .and_then(|l| l.iter().find(|x| x.get("id").and_then(|v| v.as_str()) == Some(launch)))
+            .and_then(|l| l.get("figures"))
+            .and_then(|f| f.as_object())
+            .map(|f| f.iter().filter_map(|(k, v)| v.as_f64().map(|x| (k.clone(), x))).collect())
+            .unwrap_or_default()
+    };
+    let mut tl = Timeline::new("Launch to detection and fire-control quality", "time since launch [s]");
+    let mut rows_html = String::from(
+        "<table><tr><th>launch</th><th>lift-off t [s]</th><th>boost ends [s after launch]</th><th>first detection [s after launch]</th></tr>",
+    );
+    let (mut any_track, mut any_fc) = (false, false);
+    for (launch, objs) in &launches {
+        let t0 = objs.iter().filter_map(|o| o.samples.first()).map(|s| s.t_s).fold(f64::INFINITY, f64::min);
+        let t_end =
+            objs.iter().filter_map(|o| o.samples.last()).map(|s| s.t_s).fold(f64::NEG_INFINITY, f64::max);
+        let boost_end = objs
+            .iter()
+            .flat_map(|o| o.samples.iter().zip(&o.phases))
+            .filter(|(_, p)| p.starts_with("boost"))
+            .map(|(s, _)| s.t_s)
+            .fold(f64::NEG_INFINITY, f64::max);
+        let det = objs.iter().filter_map(|o| first_seen.get(&o.id)).copied().fold(f64::INFINITY, f64::min);
+        let mut row = TimelineRow { label: launch.to_string(), ..Default::default() };
+        row.spans.push(Span { start: 0.0, end: t_end - t0, color: Rgb(200, 200, 200) });
+        if boost_end.is_finite() {
+            row.spans.push(Span { start: 0.0, end: boost_end - t0, color: Rgb(255, 160, 60) });
+        }
+        if det.is_finite() {
+            row.markers.push(Marker { t: det - t0, color: Rgb::BLUE, shape: MarkerShape::Circle });
+        }
+        for (k, v) in figures(launch) {
+            if k.contains("first_track") && k.ends_with("_t_s") {
+                any_track = true;
+                row.markers.push(Marker { t: v - t0, color: Rgb::GREEN, shape: MarkerShape::Triangle });
+            } else if k.contains("fire_control") && k.ends_with("_t_s") {
+                any_fc = true;
+                row.markers.push(Marker { t: v - t0, color: Rgb::PURPLE, shape: MarkerShape::Cross });
+            }
+        }
+        let f = |x: f64| if x.is_finite() { format!("{x:.1}") } else { "-".into() };
+        rows_html.push_str(&format!(
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            esc(launch),
+            f(t0),
+            f(boost_end - t0),
+            f(det - t0)
+        ));
+        tl.rows.push(row);
+    }
+    rows_html.push_str("</table>");
+    tl.legend.push(LegendEntry { label: "boost".into(), color: Rgb(255, 160, 60), shape: None });
+    tl.legend.push(LegendEntry { label: "flight".into(), color: Rgb(200, 200, 200), shape: None });
+    if !first_seen.is_empty() {
+        tl.legend.push(LegendEntry {
+            label: "first detection".into(),
+            color: Rgb::BLUE,
+            shape: Some(MarkerShape::Circle),
+        });
+    }
+    if any_track {
+        tl.legend.push(LegendEntry {
+            label: "first track".into(),
+            color: Rgb::GREEN,
+            shape: Some(MarkerShape::Triangle),
+        });
+    }
+    if any_fc {
+        tl.legend.push(LegendEntry {
+            label: "fire-control quality".into(),
+            color: Rgb::PURPLE,
+            shape: Some(MarkerShape::Cross),
+        });
+    }
+    let note =
+        if scene.sightings.is_empty() { "<p class=\"note\">No detections in this run.</p>" } else { "" };
+    Ok(Some(Section {
+        title: "Launch timelines".into(),
+        html: format!("{}{}{}", tl.to_svg()?, rows_html, note),
+    }))
 }

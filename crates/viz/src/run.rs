@@ -2,7 +2,7 @@
 //! table readers. Tables a run does not have (an early run has only `satellites`)
 //! simply leave their layers empty.
 
-use crate::scene::{Sample, Satellite, Scene};
+use crate::scene::{Sample, Satellite, Scene, Sighting, TruthObject};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use tl_io::tables;
@@ -74,8 +74,62 @@ pub fn load_scene(run_dir: &Path) -> Result<Scene, VizError> {
             }
         }
     }
+    if has_table(run_dir, &tables::TRUTH.name) {
+        scene.objects = load_truth(run_dir)?;
+        for o in &scene.objects {
+            if let Some(l) = o.samples.last() {
+                t_max = t_max.max(l.t_s);
+            }
+        }
+    }
+    if has_table(run_dir, &tables::DETECTIONS.name) {
+        scene.sightings = load_sightings(run_dir)?;
+    }
     scene.t_end_s = t_max;
     Ok(scene)
+}
+
+fn load_truth(run_dir: &Path) -> Result<Vec<TruthObject>, VizError> {
+    let t = tl_io::read_run_table(run_dir, &tables::TRUTH)?;
+    let ts = t.f64("t_s")?;
+    let id = t.u32("object_id")?;
+    let launch = t.str("launch_id")?;
+    let kind = t.str("kind")?;
+    let phase = t.str("phase")?;
+    let (x, y, z) = (t.f64("pos_ecef_x_m")?, t.f64("pos_ecef_y_m")?, t.f64("pos_ecef_z_m")?);
+    let mut by_id: BTreeMap<u32, TruthObject> = BTreeMap::new();
+    for i in 0..t.len() {
+        let o = by_id.entry(id[i]).or_insert_with(|| TruthObject {
+            id: id[i],
+            launch_id: launch[i].clone(),
+            kind: kind[i].clone(),
+            samples: Vec::new(),
+            phases: Vec::new(),
+        });
+        o.samples.push(Sample { t_s: ts[i], pos_ecef_m: [x[i], y[i], z[i]] });
+        o.phases.push(phase[i].clone());
+    }
+    let mut out: Vec<TruthObject> = by_id.into_values().collect();
+    for o in &mut out {
+        // Rows are in time order per object; keep the pairing if not.
+        let mut idx: Vec<usize> = (0..o.samples.len()).collect();
+        idx.sort_by(|&a, &b| o.samples[a].t_s.total_cmp(&o.samples[b].t_s));
+        o.samples = idx.iter().map(|&i| o.samples[i]).collect();
+        o.phases = idx.iter().map(|&i| o.phases[i].clone()).collect();
+    }
+    Ok(out)
+}
+
+/// Detections of truth objects (false alarms, `truth_id` = -1, have nothing to point at).
+fn load_sightings(run_dir: &Path) -> Result<Vec<Sighting>, VizError> {
+    let t = tl_io::read_run_table(run_dir, &tables::DETECTIONS)?;
+    let ts = t.f64("t_obs_s")?;
+    let sat = t.u32("sat_id")?;
+    let truth = t.i64("truth_id")?;
+    Ok((0..t.len())
+        .filter(|&i| truth[i] >= 0 && truth[i] <= u32::MAX as i64)
+        .map(|i| Sighting { t_s: ts[i], sat_id: sat[i], object_id: truth[i] as u32 })
+        .collect())
 }
 
 fn load_satellites(run_dir: &Path) -> Result<Vec<Satellite>, VizError> {

@@ -38,8 +38,8 @@ pub struct Satellite {
 pub struct TruthObject {
     /// Object id (the `object_id` of the tables).
     pub id: u32,
-    /// Launch the object belongs to.
-    pub launch_id: u32,
+    /// Launch the object belongs to (the scenario's `[[launch]] id`).
+    pub launch_id: String,
     /// Kind name (`booster`, `reentry-vehicle`, ... as [`tl_core::object::ObjectKind::as_str`]).
     pub kind: String,
     /// Positions, increasing time.

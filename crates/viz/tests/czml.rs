@@ -64,7 +64,7 @@ fn missile(id: u32) -> TruthObject {
             .to_string(),
         );
     }
-    TruthObject { id, launch_id: 0, kind: "booster".into(), samples, phases }
+    TruthObject { id, launch_id: "L0".into(), kind: "booster".into(), samples, phases }
 }
 
 fn parse(scene: &Scene, opts: &CzmlOptions) -> Vec<Value> {

@@ -90,3 +90,39 @@ fn a_folder_without_summary_is_a_clear_error() {
     let e = write_run_products(dir.path()).unwrap_err().to_string();
     assert!(e.contains("`epoch_utc`"), "{e}");
 }
+
+#[test]
+fn summary_tables_render_nested_figures() {
+    let s: Value = serde_json::json!({
+        "scenario": "x",
+        "seed": 7,
+        "launches": [{"id": "L1", "missile": "m", "time_s": 30.0, "figures": {"first_detection_t_s": 61.5}}],
+        "stages": {"threat": {"objects": 13, "decoys": 5}, "satellites": {"final_min_alt_km": 1000.25}},
+        "note": {"a": 1}
+    });
+    let h = tl_viz::report::summary_tables(&s);
+    // launch figures become columns of the launches table
+    assert!(
+        h.contains("<tr><th>id</th><th>missile</th><th>time_s</th><th>first_detection_t_s</th></tr>"),
+        "{h}"
+    );
+    assert!(h.contains("<td class=\"n\">61.5</td>"), "{h}");
+    // per-stage objects become rows with a column per figure
+    // (keys in JSON map order: sorted)
+    assert!(
+        h.contains(
+            "<h3>stages</h3><table><tr><th></th><th>final_min_alt_km</th><th>decoys</th><th>objects</th></tr>"
+        ),
+        "{h}"
+    );
+    assert!(
+        h.contains(
+            "<tr><th>threat</th><td class=\"n\">-</td><td class=\"n\">5</td><td class=\"n\">13</td></tr>"
+        ),
+        "{h}"
+    );
+    assert!(h.contains("<h3>note</h3><table><tr><th>a</th><td class=\"n\">1</td></tr>"), "{h}");
+    // text is escaped
+    let h = tl_viz::report::summary_tables(&serde_json::json!({"scenario": "<script>"}));
+    assert!(h.contains("&lt;script&gt;") && !h.contains("<script>"));
+}
