@@ -63,4 +63,10 @@ pub struct World {
     /// them at the start of its next step: the object, and its children not yet separated
     /// or released, stop existing from the kill time on.
     pub kills: Vec<(u32, f64)>,
+    /// The detections generated at this step (filled by the detections stage), in
+    /// generation order: report window, satellite, payload, object. Each carries its
+    /// `t_obs_s` and `t_arrival_s`: a consumer that models the fusion node must hold a
+    /// detection until its arrival time. No truth here: the scoring-only truth ids go to
+    /// the `detections` table only.
+    pub detections: Vec<tl_core::detection::Detection>,
 }

@@ -1,6 +1,7 @@
 //! The stages of the run loop, one module each. [`build`] lists them in loop order:
 //! adding a stage is one module and one line there.
 
+pub mod detections;
 pub mod satellites;
 pub mod threat;
 
@@ -12,7 +13,8 @@ pub fn build(p: &Prepared) -> Result<Vec<Box<dyn Stage + '_>>, RunError> {
     Ok(vec![
         Box::new(satellites::SatellitesStage::new(p)),
         Box::new(threat::ThreatStage::new(p)),
-        // sensors (detections), tracker (tracks) and engagements
+        Box::new(detections::DetectionsStage::new(p)?),
+        // tracker (tracks) and engagements
         // are added here by their issues.
     ])
 }
