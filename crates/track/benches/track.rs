@@ -156,3 +156,30 @@ fn cartesian_scan(b: Bencher, n: usize) {
         out.clear();
     });
 }
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+/// The space tracker end to end on the validation scene (one two-stage missile, three
+/// satellites, 1 Hz frames, ~5,300 detections over the whole flight): reorder buffer,
+/// IMM tracking, products. Divide by the detection count for the per-detection cost.
+#[divan::bench(sample_count = 10)]
+fn space_tracker_one_missile(b: Bencher) {
+    let (truth, sats) = common::default_scene();
+    let dets = common::observe(&truth, &sats, &common::ObsConfig::default(), 1, 0);
+    let earth = tl_core::frames::EarthRotation::with_angle(0.0, tl_core::consts::OMEGA_EARTH_RAD_S);
+    let mut cfg = tl_track::space::SpaceConfig::default();
+    if std::env::var("NOPROD").is_ok() {
+        cfg.products.compute_every_s = 1e4;
+    }
+    b.bench_local(|| {
+        let mut trk = tl_track::space::SpaceTracker::new(cfg.clone(), earth).unwrap();
+        let mut out = Vec::new();
+        for d in &dets {
+            trk.push(d);
+            trk.advance(d.t_arrival_s, &mut out);
+        }
+        trk.flush(&mut out);
+        out.len()
+    });
+}

@@ -75,9 +75,9 @@ impl Default for ProductsConfig {
             post_boost_max_thrust_m_s2: 3.0,
             impact_max_time_s: 3_600.0,
             launch_max_back_s: 600.0,
-            step_s: 5.0,
+            step_s: 20.0,
             liquid_min_boost_s: 210.0,
-            compute_every_s: 1.0,
+            compute_every_s: 5.0,
         }
     }
 }
