@@ -381,6 +381,44 @@ impl Missile {
     }
 }
 
+impl Missile {
+    /// The ascent `run` (integrated to full burn) cut off at `tau_cutoff` s after lift-off
+    /// in the last stage: nodes before the cut-off, then the interpolated state at it.
+    pub(crate) fn truncate_boost(
+        &self,
+        earth: &EarthModel,
+        pad: &Pad,
+        g: &Guidance,
+        run: &BoostRun,
+        tau_cutoff: f64,
+    ) -> BoostRun {
+        let n = self.stages.len();
+        let (i0, i1) = run.stage_nodes[n - 1];
+        let (lo, hi) = (run.nodes[i0].t_s - pad.t0, run.nodes[i1].t_s - pad.t0);
+        let tau = tau_cutoff.clamp(lo, hi);
+        if run.crashed || tau >= hi {
+            return run.clone();
+        }
+        let t = pad.t0 + tau;
+        let (r, v) = interpolate(&run.nodes[i0..=i1], t);
+        let k = run.nodes[i0..=i1].partition_point(|x| x.t_s < t) + i0;
+        let mut nodes = run.nodes[..k].to_vec();
+        let seg = SegKind::Burn(n - 1);
+        // Single-stage missiles may still hold the pitch-over attitude at cut-off.
+        let turn = n > 1 || self.turn_margin(earth, pad, g, t, &r, &v) >= 0.0;
+        let a = self.accel_boost(earth, pad, g, seg, turn, t, &r, &v);
+        nodes.push(Node { t_s: t, pos_eci_m: r, vel_eci_m_s: v, acc_eci_m_s2: a });
+        let mut stage_nodes = run.stage_nodes.clone();
+        stage_nodes[n - 1].1 = nodes.len() - 1;
+        let mut intervals = run.intervals.clone();
+        intervals.retain(|iv| iv.0 < tau);
+        if let Some(last) = intervals.last_mut() {
+            last.1 = tau;
+        }
+        BoostRun { nodes, stage_nodes, intervals, crashed: false }
+    }
+}
+
 /// Acceleration of an unpowered body with ballistic coefficient `beta` (kg/m^2;
 /// infinite = no drag).
 #[inline]

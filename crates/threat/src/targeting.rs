@@ -658,8 +658,8 @@ pub fn fly(
     let mut jac: Option<[[f64; 3]; 3]> = None;
     let mut iterations = 0u32;
     let mut last_miss = f64::INFINITY;
+    let mut run = pb.boost(x[0], x[1], None);
     for outer in 0..10 {
-        let mut run = pb.boost(x[0], x[1], None);
         let mut f0 =
             pb.residual(&run, x[2]).ok_or(ThreatError::NotConverged { miss_m: f64::NAN, iterations })?;
         let mut fresh_jac = false;
@@ -750,7 +750,16 @@ pub fn fly(
             return Err(out_of_reach(Some(range_km + long_km), None));
         }
         // Full model from the exact burnout state.
-        let exact = pb.boost(x[0], x[1], Some(x[2]));
+        // The ascent to cut-off: the full-burn integration up to the cut-off time, its
+        // last node interpolated (quintic Hermite, sub-millimetre against a partial RK4
+        // step), so no second integration is needed.
+        let exact = m.truncate_boost(
+            &pb.earth,
+            &pb.pad,
+            &Guidance { psi: x[0], delta: x[1], tau_cutoff: None },
+            &run,
+            x[2],
+        );
         if exact.crashed {
             return Err(ThreatError::ShapeNotFlyable {
                 reason: format!("{}: the stack crashes during the boost", spec.name),
@@ -900,6 +909,13 @@ fn assemble(
     let bo = *boost.nodes.last().expect("boost has nodes");
     let t_bo = bo.t_s;
     let t_max_end = t_bo + int.max_flight_s;
+    // Secondary objects (spent stages, bus, other RVs, decoys) need metre-level accuracy
+    // for the sensors, not the primary RV's millimetres: a looser tolerance halves their
+    // cost.
+    let int = Integration {
+        tol: crate::integrate::Tolerance { rel: 1e-9, abs_pos_m: 1e-2, abs_vel_m_s: 1e-5 },
+        ..int
+    };
     let mut objects: Vec<ObjectTrack> = Vec::new();
 
     // Booster segments.
