@@ -19,6 +19,8 @@
 //!
 //! The models and their parameters are documented with sources in `docs/models/sensor.md`.
 
+#![deny(missing_docs)]
+
 pub mod coverage;
 pub mod geometry;
 pub mod math;
