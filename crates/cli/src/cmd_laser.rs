@@ -43,9 +43,11 @@ pub struct Args {
     /// Aim point LAT,LON (deg) for --missile.
     #[arg(long, default_value = "39.7,-105.0", value_parser = parse_lat_lon)]
     aim: (f64, f64),
-    /// Fire order after launch, s (detection, tracking, decision) for --missile.
-    #[arg(long, allow_negative_numbers = true, default_value_t = 60.0)]
-    commit_s: f64,
+    /// Fire order after launch, s (detection, tracking, decision) for --missile. Default:
+    /// burnout - 100 s ("about 100 s left to engage a solid ICBM", APS 2003), as in
+    /// `study sizing`.
+    #[arg(long, allow_negative_numbers = true)]
+    commit_s: Option<f64>,
     /// Lowest target altitude the beam reaches, km, for --missile.
     #[arg(long, allow_negative_numbers = true, default_value_t = 15.0)]
     floor_km: f64,
@@ -123,18 +125,19 @@ pub fn main(a: Args) -> CliResult {
         let b = tl_engage::missile::boost_target(name, a.site.0, a.site.1, a.aim.0, a.aim.1, 1.0)
             .map_err(|e| CliError::Message(e.to_string()))?;
         let floor_t = b.path.time_reaching_altitude_s(laser.min_target_alt_m, 0.0).unwrap_or(b.burnout_t_s);
-        let start = a.commit_s.max(floor_t) + laser.retarget_s;
+        let commit = a.commit_s.unwrap_or((b.burnout_t_s - 100.0).max(0.0));
+        let start = commit.max(floor_t) + laser.retarget_s;
         let window = (b.burnout_t_s - start).max(0.0);
         println!(
             "{name} from {:.2},{:.2}: burnout at {:.1} s, {:.0} km altitude; above {} km from {:.1} s; \
-             fire order at {} s, retarget {} s",
+             fire order at {:.1} s, retarget {} s",
             a.site.0,
             a.site.1,
             b.burnout_t_s,
             b.burnout_alt_m / 1e3,
             a.floor_km,
             floor_t,
-            a.commit_s,
+            commit,
             laser.retarget_s
         );
         println!(
