@@ -60,9 +60,11 @@ pub fn main(a: Args) -> CliResult {
         let host = if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
         let host = if host.contains(':') { format!("[{host}]") } else { host };
         let q = token.as_ref().map(|t| format!("?token={t}")).unwrap_or_default();
-        println!("tracklayer viewer: http://{host}:{}/{q}", addr.port());
-        println!("(Ctrl-C to stop)");
-        let _ = std::io::stdout().flush();
+        // A closed stdout must not stop the server: write errors are ignored.
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "tracklayer viewer: http://{host}:{}/{q}", addr.port());
+        let _ = writeln!(out, "(Ctrl-C to stop)");
+        let _ = out.flush();
     });
     if let Some(l) = live {
         l.stop();

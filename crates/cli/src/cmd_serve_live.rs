@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tl_sim::run::{RunError, RunOptions, World};
-use tl_viz::live::{LiveCzml, LiveSatellite};
+use tl_viz::live::{LiveCzml, LiveObject, LiveSatellite};
 
 /// The running live simulation.
 pub struct Live {
@@ -56,6 +56,7 @@ pub fn start(scenario: &str, speed: f64) -> Result<Live, CliError> {
             .iter()
             .map(|e| prepared.scenario.constellations[e.constellation].name.clone())
             .collect();
+        let launch_ids: Vec<String> = prepared.scenario.launches.iter().map(|l| l.id.clone()).collect();
         let builder = std::sync::Mutex::new(builder);
         let t0 = Instant::now();
         let on_step = |w: &World| {
@@ -70,7 +71,27 @@ pub fn start(scenario: &str, speed: f64) -> Result<Live, CliError> {
                     pos_ecef_m: [s.pos_ecef_m.x, s.pos_ecef_m.y, s.pos_ecef_m.z],
                 })
                 .collect();
-            let packets = builder.lock().map(|mut b| b.satellites(w.t_s, &sats)).unwrap_or_default();
+            let phases: Vec<String> = w.objects.iter().map(|o| o.state.phase.name()).collect();
+            let objects: Vec<LiveObject> = w
+                .objects
+                .iter()
+                .zip(&phases)
+                .map(|(o, phase)| LiveObject {
+                    id: o.object_id,
+                    launch_id: launch_ids.get(o.launch as usize).map(String::as_str).unwrap_or(""),
+                    kind: o.kind.as_str(),
+                    phase,
+                    pos_ecef_m: [o.state.pos_ecef_m.x, o.state.pos_ecef_m.y, o.state.pos_ecef_m.z],
+                })
+                .collect();
+            let packets = builder
+                .lock()
+                .map(|mut b| {
+                    let mut p = b.satellites(w.t_s, &sats);
+                    p.extend(b.objects(w.t_s, &objects));
+                    p
+                })
+                .unwrap_or_default();
             if !packets.is_empty() {
                 feed2.push(LiveCzml::message(w.t_s, &packets));
             }

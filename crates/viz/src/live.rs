@@ -24,6 +24,21 @@ pub struct LiveSatellite<'a> {
     pub pos_ecef_m: [f64; 3],
 }
 
+/// One truth object's state handed to [`LiveCzml::objects`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveObject<'a> {
+    /// Object id.
+    pub id: u32,
+    /// Launch id.
+    pub launch_id: &'a str,
+    /// Kind name.
+    pub kind: &'a str,
+    /// Phase name.
+    pub phase: &'a str,
+    /// Position, ECEF, m.
+    pub pos_ecef_m: [f64; 3],
+}
+
 /// Builds the live CZML batches of one run.
 #[derive(Debug)]
 pub struct LiveCzml {
@@ -34,6 +49,8 @@ pub struct LiveCzml {
     spacing_s: f64,
     last_sent: BTreeMap<String, f64>,
     groups: Vec<String>,
+    /// Per object: (current phase, segment index).
+    segments: BTreeMap<u32, (String, usize)>,
 }
 
 const SAT_RGBA: [[u8; 4]; 6] = [
@@ -57,6 +74,7 @@ impl LiveCzml {
             spacing_s,
             last_sent: BTreeMap::new(),
             groups: Vec::new(),
+            segments: BTreeMap::new(),
         }
     }
 
@@ -158,6 +176,70 @@ impl LiveCzml {
         out
     }
 
+    /// Packets for the truth objects at `t_s`: a point per object coloured by its
+    /// current phase and a trail per flight-phase segment (as in the file CZML). A phase
+    /// change is always sent at once; otherwise samples follow the spacing.
+    pub fn objects(&mut self, t_s: f64, objects: &[LiveObject<'_>]) -> Vec<Value> {
+        let mut out = Vec::new();
+        for o in objects {
+            let id = format!("obj/{}", o.id);
+            let changed = self.segments.get(&o.id).map(|(p, _)| p.as_str() != o.phase);
+            let due = if changed == Some(true) {
+                self.last_sent.insert(id.clone(), t_s);
+                Some(false)
+            } else {
+                self.due(&id, t_s)
+            };
+            let Some(first) = due else { continue };
+            let rgba = crate::czml::phase_rgba(o.phase);
+            let mut pos = self.sample(t_s, o.pos_ecef_m);
+            if first {
+                pos["referenceFrame"] = json!("FIXED");
+                pos["interpolationAlgorithm"] = json!("LAGRANGE");
+                pos["interpolationDegree"] = json!(5);
+                out.push(json!({
+                    "id": id, "name": format!("object {} ({}, launch {})", o.id, o.kind, o.launch_id),
+                    "parent": "layer/truth", "position": pos,
+                    "point": {"pixelSize": 8, "color": {"rgba": rgba}, "outlineColor": {"rgba": [0, 0, 0, 255]}, "outlineWidth": 1}
+                }));
+            } else {
+                let mut p = json!({"id": id, "position": pos});
+                if changed == Some(true) {
+                    p["point"] = json!({"color": {"rgba": rgba}});
+                }
+                out.push(p);
+            }
+            // The segment trail: a new entity when the phase changes (starting where the
+            // previous one ended), else one more sample.
+            let (seg, new_seg) = match self.segments.get(&o.id) {
+                None => (0, true),
+                Some((p, k)) if p != o.phase => (k + 1, true),
+                Some((_, k)) => (*k, false),
+            };
+            let seg_id = format!("obj/{}/seg/{seg}", o.id);
+            if new_seg {
+                if seg > 0 {
+                    // close the previous segment at this point so segments join
+                    out.push(json!({"id": format!("obj/{}/seg/{}", o.id, seg - 1), "position": self.sample(t_s, o.pos_ecef_m)}));
+                }
+                let mut sp = self.sample(t_s, o.pos_ecef_m);
+                sp["referenceFrame"] = json!("FIXED");
+                sp["interpolationAlgorithm"] = json!("LAGRANGE");
+                sp["interpolationDegree"] = json!(5);
+                sp["forwardExtrapolationType"] = json!("HOLD");
+                out.push(json!({
+                    "id": seg_id, "name": format!("object {} {}", o.id, o.phase), "parent": "layer/truth", "position": sp,
+                    "path": {"width": 2, "leadTime": 0, "trailTime": self.t_end_s + 1.0, "resolution": 10,
+                        "material": {"solidColor": {"color": {"rgba": rgba}}}}
+                }));
+                self.segments.insert(o.id, (o.phase.to_string(), seg));
+            } else {
+                out.push(json!({"id": seg_id, "position": self.sample(t_s, o.pos_ecef_m)}));
+            }
+        }
+        out
+    }
+
     /// One SSE message: `{"t_s": newest time, "packets": [...]}` on one line.
     pub fn message(t_s: f64, packets: &[Value]) -> String {
         serde_json::to_string(&json!({"t_s": t_s, "packets": packets})).expect("CZML values serialise")
@@ -192,6 +274,20 @@ mod tests {
             }
         }
         assert_eq!(times, vec![0.0, 12.0, 24.0, 36.0, 48.0, 60.0, 72.0, 84.0, 96.0, 100.0]);
+        // Objects: phase changes open a new trail segment at once.
+        let o = |ph: &'static str, x: f64| {
+            [LiveObject { id: 5, launch_id: "L", kind: "booster", phase: ph, pos_ecef_m: [6.4e6, x, 0.0] }]
+        };
+        let p0 = l.objects(0.0, &o("boost-1", 0.0));
+        assert_eq!(
+            p0.iter().map(|p| p["id"].as_str().unwrap()).collect::<Vec<_>>(),
+            ["obj/5", "obj/5/seg/0"]
+        );
+        assert!(l.objects(1.0, &o("boost-1", 1.0)).is_empty(), "not due yet");
+        let p2 = l.objects(2.0, &o("boost-2", 2.0));
+        let ids: Vec<&str> = p2.iter().map(|p| p["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, ["obj/5", "obj/5/seg/0", "obj/5/seg/1"]);
+        assert_eq!(p2[0]["point"]["color"]["rgba"], json!(crate::czml::phase_rgba("boost-2")));
         let m = LiveCzml::message(4.0, &a);
         assert!(m.starts_with("{\"packets\":[") || m.starts_with("{\"t_s\":"));
         assert!(!m.contains('\n'));

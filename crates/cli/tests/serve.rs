@@ -1,0 +1,120 @@
+//! `tracklayer serve`: the real binary on a free loopback port, a run folder and live
+//! playback read over HTTP.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A viewer folder with a stand-in Cesium build (the server only needs the files to exist).
+fn web_dir(dir: &std::path::Path) -> std::path::PathBuf {
+    let web = dir.join("web");
+    std::fs::create_dir_all(web.join("src")).unwrap();
+    std::fs::create_dir_all(web.join("node_modules/cesium/Build/Cesium")).unwrap();
+    std::fs::write(web.join("index.html"), "<!doctype html>").unwrap();
+    std::fs::write(web.join("package-lock.json"), "{}").unwrap();
+    std::fs::write(web.join("node_modules/cesium/Build/Cesium/Cesium.js"), "").unwrap();
+    web
+}
+
+struct Server(Child, String);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(args: &[&str]) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tracklayer"))
+        .arg("serve")
+        .args(args)
+        .args(["--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    reader.read_line(&mut line).unwrap();
+    // Keep draining stdout so the server never writes to a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    let addr = line
+        .trim()
+        .strip_prefix("tracklayer viewer: http://")
+        .and_then(|s| s.strip_suffix('/'))
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_string();
+    Server(child, addr)
+}
+
+fn get(addr: &str, path: &str) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn serves_a_run_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let web = web_dir(dir.path());
+    let run = dir.path().join("run");
+    let st = Command::new(env!("CARGO_BIN_EXE_tracklayer"))
+        .args(["run", "tranche0-quick", "--out"])
+        .arg(&run)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    // `run` wrote the viewer products into the folder.
+    assert!(run.join("scene.czml").is_file() && run.join("report.html").is_file());
+    let srv = serve(&[run.to_str().unwrap(), "--web-dir", web.to_str().unwrap()]);
+    let r = get(&srv.1, "/api/runs");
+    assert!(
+        r.starts_with("HTTP/1.1 200") && r.contains("\"id\":\"run\"") && r.contains("tranche0-quick"),
+        "{r}"
+    );
+    let r = get(&srv.1, "/api/runs/run/czml");
+    assert!(r.starts_with("HTTP/1.1 200") && r.contains("\"sat/0\"") && r.contains("\"obj/0\""), "{r:.300}");
+    assert!(get(&srv.1, "/api/runs/other/czml").starts_with("HTTP/1.1 404"));
+}
+
+#[test]
+fn live_playback_streams_the_simulation() {
+    let dir = tempfile::tempdir().unwrap();
+    let web = web_dir(dir.path());
+    let srv = serve(&["--live", "tranche0-quick", "--speed", "5000", "--web-dir", web.to_str().unwrap()]);
+    let body = get(&srv.1, "/api/live/stream");
+    assert!(body.starts_with("HTTP/1.1 200"), "{body:.300}");
+    let mut events = Vec::new();
+    let mut kind = "";
+    for line in body.lines() {
+        if let Some(k) = line.strip_prefix("event: ") {
+            kind = k;
+        } else if let Some(d) = line.strip_prefix("data: ") {
+            events.push((kind.to_string(), d.to_string()));
+        }
+    }
+    let (last_kind, last) = events.last().unwrap();
+    assert_eq!(last_kind, "end");
+    assert!(last.starts_with("completed: 181 steps"), "{last}");
+    let msgs: Vec<serde_json::Value> =
+        events.iter().filter(|(k, _)| k == "czml").map(|(_, d)| serde_json::from_str(d).unwrap()).collect();
+    assert_eq!(msgs[0]["packets"][0]["id"], "document");
+    let ts: Vec<f64> = msgs.iter().map(|m| m["t_s"].as_f64().unwrap()).collect();
+    assert!(ts.windows(2).all(|w| w[1] >= w[0]), "time runs forward");
+    assert_eq!(*ts.last().unwrap(), 900.0);
+    let ids: std::collections::BTreeSet<String> = msgs
+        .iter()
+        .flat_map(|m| m["packets"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap().to_string()))
+        .collect();
+    for id in ["sat/0", "sat/8", "fp/0", "obj/0", "obj/0/seg/0", "obj/0/seg/1"] {
+        assert!(ids.contains(id), "{id} streamed");
+    }
+    let r = get(&srv.1, "/api/live");
+    assert!(r.contains("\"done\":true") && r.contains("\"lag_s\""), "{r}");
+}
