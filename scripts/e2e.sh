@@ -22,10 +22,12 @@ if [ ! -f web/node_modules/cesium/Build/Cesium/Cesium.js ] || [ ! -d web/node_mo
   (cd web && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-cargo build -q -p tracklayer
+# Release by default: scripts/test.sh has just built the release profile.
+PROFILE=${TL_E2E_PROFILE:-release}
+if [ "$PROFILE" = release ]; then cargo build -q --release -p tracklayer; else cargo build -q -p tracklayer; fi
 mkdir -p "$OUT"
 # A private copy: the target folder may be shared with other builds.
-cp "${CARGO_TARGET_DIR:-$ROOT/target}/debug/tracklayer" "$OUT/tracklayer"
+cp "${CARGO_TARGET_DIR:-$ROOT/target}/$PROFILE/tracklayer" "$OUT/tracklayer"
 rm -rf "$OUT/run"
 "$OUT/tracklayer" run "$SCENARIO" --out "$OUT/run" >/dev/null
 

@@ -10,3 +10,6 @@ cargo test --release --workspace
 
 echo "== scripts/check_outputs.py (run folder read back with pyarrow/pandas)"
 python3 scripts/check_outputs.py
+
+echo "== scripts/e2e.sh (viewer in headless chromium: globe, satellites, missiles, tracks)"
+bash scripts/e2e.sh
