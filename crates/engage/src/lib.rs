@@ -20,6 +20,8 @@
 //! Model sources and derivations: `docs/models/engage.md`. Units are SI inside (m, s,
 //! rad, W, J/m^2); names carry units.
 
+#![deny(missing_docs)]
+
 pub mod fire;
 pub mod geometry;
 pub mod interceptor;
