@@ -72,6 +72,40 @@ fn serves_a_run_folder() {
     assert!(st.success());
     // `run` wrote the viewer products into the folder.
     assert!(run.join("scene.czml").is_file() && run.join("report.html").is_file());
+    // Cross-check with the sensor stage: its first detection of the launch (from its own
+    // bookkeeping, in summary.json) is where the report's timeline (computed from the
+    // truth and detections tables) and the CZML line of sight begin.
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run.join("summary.json")).unwrap()).unwrap();
+    if let Some(l) = summary["stages"]["detections"]["launches"].as_array().and_then(|l| l.first()) {
+        let launch = l["launch"].as_str().unwrap();
+        let after = l["time_from_launch_to_first_detection_s"].as_f64().unwrap();
+        let (sat, t_obs) =
+            (l["first_detection_sat_id"].as_u64().unwrap(), l["first_detection_t_obs_s"].as_f64().unwrap());
+        let report = std::fs::read_to_string(run.join("report.html")).unwrap();
+        // The timeline table row: launch, lift-off, boost end, first detection.
+        let row = report
+            .split("<tr>")
+            .find(|r| r.starts_with(&format!("<td>{launch}</td><td class=\"n\">")))
+            .expect("timeline row");
+        assert!(row.contains(&format!("<td class=\"n\">{after:.1}</td></tr>")), "{row} vs {after}");
+        let czml: Vec<serde_json::Value> =
+            serde_json::from_slice(&std::fs::read(run.join("scene.czml")).unwrap()).unwrap();
+        let epoch = tl_core::time::parse_epoch(summary["epoch_utc"].as_str().unwrap()).unwrap();
+        let starts: Vec<f64> = czml
+            .iter()
+            .filter(|p| p["id"].as_str().unwrap().starts_with(&format!("los/{sat}/")))
+            .flat_map(|p| p["availability"].as_array().unwrap().iter())
+            .map(|iv| {
+                let a = iv.as_str().unwrap().split('/').next().unwrap();
+                tl_core::time::seconds_between(epoch, tl_core::time::parse_epoch(a).unwrap())
+            })
+            .collect();
+        // The earliest line of sight from that satellite opens within one cadence before
+        // the first detection (the window is widened by half a cadence).
+        let first = starts.iter().copied().fold(f64::INFINITY, f64::min);
+        assert!(first <= t_obs + 1e-3 && first >= t_obs - 10.0, "LOS opens at {first}, detection at {t_obs}");
+    }
     let srv = serve(&[run.to_str().unwrap(), "--web-dir", web.to_str().unwrap()]);
     let r = get(&srv.1, "/api/runs");
     assert!(
