@@ -73,7 +73,16 @@ pub fn non_negative(field: &str, value: f64) -> Result<f64, FieldError> {
     }
 }
 
-/// Format a float compactly: integers without a fraction, NaN and infinities by name.
+/// Format a float compactly: integers without a fraction, NaN and infinities by name,
+/// very small or very large magnitudes in scientific notation.
+///
+/// ```
+/// use tl_core::check::fmt_f64;
+/// assert_eq!(fmt_f64(190.0), "190");
+/// assert_eq!(fmt_f64(0.25), "0.25");
+/// assert_eq!(fmt_f64(-3e-12), "-3e-12");
+/// assert_eq!(fmt_f64(f64::NAN), "nan");
+/// ```
 pub fn fmt_f64(v: f64) -> String {
     if v.is_nan() {
         "nan".into()
@@ -81,6 +90,8 @@ pub fn fmt_f64(v: f64) -> String {
         if v > 0.0 { "inf".into() } else { "-inf".into() }
     } else if v == v.trunc() && v.abs() < 1e15 {
         format!("{}", v as i64)
+    } else if v != 0.0 && (v.abs() < 1e-4 || v.abs() >= 1e15) {
+        format!("{v:e}")
     } else {
         format!("{v}")
     }

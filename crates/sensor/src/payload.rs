@@ -609,7 +609,7 @@ mod tests {
                 "for_deg = 0: must be within 0 (exclusive)..=180",
             ),
             ("name='a'\nframe_period_s=0", "frame_period_s = 0: must be a finite number > 0"),
-            ("name='a'\nnei_w_m2=-1e-12", "nei_w_m2 = -0.000000000001: must be a finite number > 0"),
+            ("name='a'\nnei_w_m2=-1e-12", "nei_w_m2 = -1e-12: must be a finite number > 0"),
             (
                 "name='a'\nreport_period_s=0.25",
                 "report_period_s = 0.25: must be a whole multiple (1..=65535) of frame_period_s = 0.1",
