@@ -100,54 +100,19 @@ pub fn summary_tables(summary: &Value) -> String {
     for (k, v) in obj {
         match v {
             Value::Array(rows) if rows.iter().all(|r| r.is_object()) && !rows.is_empty() => {
-                // Nested objects (e.g. a launch's `figures`) become columns of their own.
-                let rows: Vec<Vec<(String, Value)>> = rows
-                    .iter()
-                    .filter_map(|r| r.as_object())
-                    .map(|o| {
-                        // Scalars first (id, name...), then the nested figures.
-                        let mut flat: Vec<(String, Value)> = o
-                            .iter()
-                            .filter(|(_, v)| !v.is_object())
-                            .map(|(k, v)| (k.clone(), v.clone()))
-                            .collect();
-                        for inner in o.values().filter_map(|v| v.as_object()) {
-                            flat.extend(inner.iter().map(|(k, v)| (k.clone(), v.clone())));
-                        }
-                        flat
-                    })
-                    .collect();
-                let mut cols: Vec<&str> = Vec::new();
-                for r in &rows {
-                    for (c, _) in r {
-                        if !cols.contains(&c.as_str()) {
-                            cols.push(c);
-                        }
-                    }
-                }
-                let _ = write!(h, "<h3>{}</h3><table><tr>", esc(k));
-                for c in &cols {
-                    let _ = write!(h, "<th>{}</th>", esc(c));
-                }
-                h.push_str("</tr>");
-                for r in &rows {
-                    h.push_str("<tr>");
-                    for c in &cols {
-                        h.push_str(&cell(
-                            r.iter().find(|(k, _)| k == c).map(|(_, v)| v).unwrap_or(&Value::Null),
-                        ));
-                    }
-                    h.push_str("</tr>");
-                }
-                h.push_str("</table>\n");
+                let _ = write!(h, "<h3>{}</h3>", esc(k));
+                h.push_str(&rows_table(rows));
             }
             Value::Object(o) if !o.is_empty() && o.values().all(|v| v.is_object()) => {
                 // An object of objects (per stage, per table): one row per key, a column
                 // per inner key.
+                let is_rows = |v: &Value| {
+                    v.as_array().is_some_and(|a| !a.is_empty() && a.iter().all(|r| r.is_object()))
+                };
                 let mut cols: Vec<&str> = Vec::new();
                 for v in o.values() {
-                    for c in v.as_object().into_iter().flat_map(|m| m.keys()) {
-                        if !cols.contains(&c.as_str()) {
+                    for (c, cv) in v.as_object().into_iter().flat_map(|m| m.iter()) {
+                        if !is_rows(cv) && !cols.contains(&c.as_str()) {
                             cols.push(c);
                         }
                     }
@@ -165,6 +130,15 @@ pub fn summary_tables(summary: &Value) -> String {
                     h.push_str("</tr>");
                 }
                 h.push_str("</table>\n");
+                // Lists of records inside (e.g. a stage's per-launch figures): own tables.
+                for (k2, v2) in o {
+                    for (k3, v3) in
+                        v2.as_object().into_iter().flat_map(|m| m.iter()).filter(|(_, v)| is_rows(v))
+                    {
+                        let _ = write!(h, "<h4>{} {}</h4>", esc(k2), esc(k3));
+                        h.push_str(&rows_table(v3.as_array().map(Vec::as_slice).unwrap_or(&[])));
+                    }
+                }
             }
             Value::Object(o) => {
                 let _ = write!(h, "<h3>{}</h3><table>", esc(k));
@@ -176,6 +150,48 @@ pub fn summary_tables(summary: &Value) -> String {
             _ => {}
         }
     }
+    h
+}
+
+/// A list of records as one table, a column per key (scalars first, then the keys of
+/// nested objects such as a launch's `figures`).
+fn rows_table(rows: &[Value]) -> String {
+    let mut h = String::new();
+    // Nested objects (e.g. a launch's `figures`) become columns of their own.
+    let rows: Vec<Vec<(String, Value)>> = rows
+        .iter()
+        .filter_map(|r| r.as_object())
+        .map(|o| {
+            // Scalars first (id, name...), then the nested figures.
+            let mut flat: Vec<(String, Value)> =
+                o.iter().filter(|(_, v)| !v.is_object()).map(|(k, v)| (k.clone(), v.clone())).collect();
+            for inner in o.values().filter_map(|v| v.as_object()) {
+                flat.extend(inner.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            flat
+        })
+        .collect();
+    let mut cols: Vec<&str> = Vec::new();
+    for r in &rows {
+        for (c, _) in r {
+            if !cols.contains(&c.as_str()) {
+                cols.push(c);
+            }
+        }
+    }
+    h.push_str("<table><tr>");
+    for c in &cols {
+        let _ = write!(h, "<th>{}</th>", esc(c));
+    }
+    h.push_str("</tr>");
+    for r in &rows {
+        h.push_str("<tr>");
+        for c in &cols {
+            h.push_str(&cell(r.iter().find(|(k, _)| k == c).map(|(_, v)| v).unwrap_or(&Value::Null)));
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</table>\n");
     h
 }
 

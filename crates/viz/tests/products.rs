@@ -126,3 +126,19 @@ fn summary_tables_render_nested_figures() {
     let h = tl_viz::report::summary_tables(&serde_json::json!({"scenario": "<script>"}));
     assert!(h.contains("&lt;script&gt;") && !h.contains("<script>"));
 }
+
+#[test]
+fn record_lists_inside_stages_get_their_own_tables() {
+    let s: Value = serde_json::json!({
+        "stages": {"detections": {"detections": 269, "launches": [{"launch": "nk", "first_detection_t_obs_s": 77.0}]}}
+    });
+    let h = tl_viz::report::summary_tables(&s);
+    assert!(h.contains("<tr><th></th><th>detections</th></tr>"), "{h}");
+    assert!(
+        h.contains(
+            "<h4>detections launches</h4><table><tr><th>first_detection_t_obs_s</th><th>launch</th></tr>"
+        ),
+        "{h}"
+    );
+    assert!(h.contains("<td class=\"n\">77</td><td>nk</td>"), "{h}");
+}
