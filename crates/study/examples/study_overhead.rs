@@ -12,10 +12,9 @@
 //! (`RAYON_NUM_THREADS` to change), plus the merge time. Keeps OUT (default a temporary
 //! folder) for a look at the results.
 
-use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 use tl_study::Study;
-use tl_study::run::{TrialRunner, freeze, push_row, run_all};
+use tl_study::run::{Control, TrialRunner, freeze, push_row, run_all};
 use tl_study::testing::ToyModel;
 
 fn main() {
@@ -74,7 +73,7 @@ noise = "uniform(0, 1)"
     let _ = std::fs::remove_dir_all(&out);
     freeze(&study, &out).expect("freeze");
     let t = Instant::now();
-    let reports = run_all(&study, &ToyModel, &out, &AtomicU64::new(0), |_| {}).expect("run");
+    let reports = run_all(&study, &ToyModel, &out, &Control::new(), |_| {}).expect("run");
     let run_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let m = tl_study::merge::merge(&study, &out).expect("merge");

@@ -28,6 +28,9 @@ pub enum StudyError {
     /// Shards are missing: the merge cannot run yet.
     #[error("{0}")]
     Incomplete(String),
+    /// The run was cancelled (Ctrl-C); the shard being written was discarded.
+    #[error("{0}")]
+    Cancelled(String),
     /// A plot could not be drawn.
     #[error(transparent)]
     Plot(#[from] tl_viz::plot::PlotError),

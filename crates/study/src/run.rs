@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 use tl_io::{Format, RunDir, TableWriter, Value as Cell, WriteOptions, write_file_atomic};
 use toml::Value;
@@ -262,6 +262,27 @@ pub fn check_shard(study: &Study, out: &Path, shard: Shard, meta: &ShardMeta) ->
     Ok(())
 }
 
+/// Progress and cancellation shared between a running study and its caller.
+#[derive(Debug, Default)]
+pub struct Control {
+    /// Trials finished so far (including those of skipped complete shards).
+    pub done: AtomicU64,
+    /// Set to stop: remaining trials are skipped and the shard being written is
+    /// discarded ([`StudyError::Cancelled`]).
+    pub cancel: AtomicBool,
+}
+
+impl Control {
+    /// A fresh control.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+}
+
 /// One trial's result.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrialRow {
@@ -281,7 +302,9 @@ pub struct TrialRow {
     pub metrics: Vec<f64>,
 }
 
-/// Extract a metric (dotted path, `[n]` for array elements) from a summary: numbers as
+/// Extract a metric from a summary. The path is dotted; on an array a segment is an
+/// index or the name (`name` or `id` field) of an element, and `[n]` indexes too:
+/// `launches.nk-solid.figures.first_detection_t_s`, `launches[0].time_s`. Numbers as
 /// they are, booleans as 0/1, null as NaN. A missing field is an error listing what
 /// the summary has there.
 pub fn metric(summary: &serde_json::Value, path: &str) -> Result<f64, String> {
@@ -294,6 +317,28 @@ pub fn metric(summary: &serde_json::Value, path: &str) -> Result<f64, String> {
         };
         if !key.is_empty() {
             node = match node {
+                // On an array: an index, or the element named so (`name` or `id`).
+                serde_json::Value::Array(a) => match key.parse::<usize>() {
+                    Ok(i) => {
+                        a.get(i).ok_or_else(|| format!("metric `{path}`: `{here}` has no element {i}"))?
+                    }
+                    Err(_) => {
+                        let named = |v: &serde_json::Value| {
+                            v.get("name")
+                                .or_else(|| v.get("id"))
+                                .and_then(|n| n.as_str())
+                                .unwrap_or("")
+                                .to_string()
+                        };
+                        a.iter().find(|v| named(v) == key).ok_or_else(|| {
+                            let names: Vec<String> = a.iter().map(named).collect();
+                            format!(
+                                "metric `{path}`: no element of `{here}` is named `{key}` (names there: {})",
+                                names.join(", ")
+                            )
+                        })?
+                    }
+                },
                 serde_json::Value::Object(m) => m.get(key).ok_or_else(|| {
                     let keys: Vec<&str> = m.keys().map(String::as_str).collect();
                     format!(
@@ -539,18 +584,18 @@ fn check_split(study: &Study, out: &Path, shard: Shard) -> Result<Option<ShardMe
     }
 }
 
-/// Run one shard of a frozen study into `out`, unless it is complete already. `done`
-/// counts finished trials (for a progress display). The shard appears whole or not
-/// at all.
+/// Run one shard of a frozen study into `out`, unless it is complete already.
+/// `control` counts finished trials (for a progress display) and can cancel. The shard
+/// appears whole or not at all.
 pub fn run_shard<M: Model>(
     study: &Study,
     model: &M,
     out: &Path,
     shard: Shard,
-    done: &AtomicU64,
+    control: &Control,
 ) -> Result<ShardReport, StudyError> {
     let runner = TrialRunner::new(study, model);
-    run_shard_with(&runner, study, out, shard, done)
+    run_shard_with(&runner, study, out, shard, control)
 }
 
 fn run_shard_with<M: Model>(
@@ -558,11 +603,11 @@ fn run_shard_with<M: Model>(
     study: &Study,
     out: &Path,
     shard: Shard,
-    done: &AtomicU64,
+    control: &Control,
 ) -> Result<ShardReport, StudyError> {
     let total = study.total_trials();
     if let Some(meta) = check_split(study, out, shard)? {
-        done.fetch_add(meta.trials, Ordering::Relaxed);
+        control.done.fetch_add(meta.trials, Ordering::Relaxed);
         return Ok(ShardReport {
             shard,
             skipped: true,
@@ -586,22 +631,29 @@ fn run_shard_with<M: Model>(
     let mut failed = 0;
     let mut first_error = None;
     for batch in trials.chunks(BATCH) {
-        let rows: Vec<TrialRow> = batch
+        let rows: Vec<Option<TrialRow>> = batch
             .par_iter()
             .map(|&i| {
+                if control.cancelled() {
+                    return None;
+                }
                 let r = runner.run(i);
-                done.fetch_add(1, Ordering::Relaxed);
-                r
+                control.done.fetch_add(1, Ordering::Relaxed);
+                Some(r)
             })
             .collect();
-        for r in &rows {
+        if control.cancelled() {
+            return Err(StudyError::Cancelled(format!("shard {shard} cancelled; nothing of it was kept")));
+        }
+        let rows = rows.into_iter().flatten();
+        for r in rows {
             if let Some(e) = &r.error {
                 failed += 1;
                 if first_error.is_none() {
                     first_error = Some((r.trial, r.seed, e.clone()));
                 }
             }
-            push_row(&mut w, study, r)?;
+            push_row(&mut w, study, &r)?;
         }
     }
     let n = w.finish()?;
@@ -636,7 +688,7 @@ pub fn run_all<M: Model>(
     study: &Study,
     model: &M,
     out: &Path,
-    done: &AtomicU64,
+    control: &Control,
     mut on_shard: impl FnMut(&ShardReport),
 ) -> Result<Vec<ShardReport>, StudyError> {
     let scan = scan(out)?;
@@ -655,7 +707,7 @@ pub fn run_all<M: Model>(
     let mut reports = Vec::new();
     for k in 0..count {
         let shard = Shard::new(k, count).map_err(StudyError::Refused)?;
-        let r = run_shard_with(&runner, study, out, shard, done)?;
+        let r = run_shard_with(&runner, study, out, shard, control)?;
         on_shard(&r);
         reports.push(r);
     }
@@ -673,6 +725,10 @@ mod tests {
         assert!(metric(&s, "a.n").unwrap().is_nan());
         assert_eq!(metric(&s, "a.t").unwrap(), 1.0);
         assert_eq!(metric(&s, "a.l[1].x").unwrap(), 4.0);
+        assert_eq!(metric(&s, "a.l.1.x").unwrap(), 4.0);
+        let l = serde_json::json!({"launches": [{"id": "a", "t": 1}, {"id": "b", "t": 2}]});
+        assert_eq!(metric(&l, "launches.b.t").unwrap(), 2.0);
+        assert!(metric(&l, "launches.c.t").unwrap_err().contains("names there: a, b"));
         let e = metric(&s, "a.c").unwrap_err();
         assert!(e.contains("no `c` in `a` (it has: b, l, n, t)"), "{e}");
         assert!(metric(&s, "s").unwrap_err().contains("not a number"));

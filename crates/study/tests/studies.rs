@@ -2,10 +2,10 @@
 //! independence, resume, refusals, failures, statistics.
 
 use std::path::Path;
-use std::sync::atomic::AtomicU64;
+
 use tl_study::merge::{RESULTS_DIR, merge, read_results};
 use tl_study::model::Model;
-use tl_study::run::{SHARDS_DIR, TRIALS_FILE, freeze, load_frozen, run_all, run_shard};
+use tl_study::run::{Control, SHARDS_DIR, TRIALS_FILE, freeze, load_frozen, run_all, run_shard};
 use tl_study::testing::ToyModel;
 use tl_study::{Shard, Study, StudyError};
 
@@ -52,9 +52,9 @@ fn any_split_and_thread_count_gives_the_same_bytes() {
     // One process, default split, all threads.
     let a = tmp.path().join("a");
     freeze(&study, &a).unwrap();
-    let done = AtomicU64::new(0);
+    let done = Control::new();
     run_all(&study, &ToyModel, &a, &done, |_| {}).unwrap();
-    assert_eq!(done.into_inner(), 56);
+    assert_eq!(done.done.into_inner(), 56);
     merge(&study, &a).unwrap();
 
     // Five shards, run out of order, one thread, from the frozen copy.
@@ -65,7 +65,7 @@ fn any_split_and_thread_count_gives_the_same_bytes() {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
     pool.install(|| {
         for k in [3, 0, 4, 1, 2] {
-            run_shard(&frozen, &ToyModel, &b, Shard::new(k, 5).unwrap(), &AtomicU64::new(0)).unwrap();
+            run_shard(&frozen, &ToyModel, &b, Shard::new(k, 5).unwrap(), &Control::new()).unwrap();
         }
     });
     merge(&frozen, &b).unwrap();
@@ -106,7 +106,7 @@ fn point_statistics_match_the_trials_and_the_truth() {
     let study = load(tmp.path(), &text);
     let out = tmp.path().join("o");
     freeze(&study, &out).unwrap();
-    run_all(&study, &ToyModel, &out, &AtomicU64::new(0), |_| {}).unwrap();
+    run_all(&study, &ToyModel, &out, &Control::new(), |_| {}).unwrap();
     let rep = merge(&study, &out).unwrap();
     assert_eq!((rep.trials, rep.failed, rep.points), (3200, 0, 8));
     // 3 metrics x (2 sweeps + 2 draw columns) plots; detail.none has no finite value but still plots "no data".
@@ -165,7 +165,7 @@ fn failing_trials_are_recorded_not_fatal() {
     study.preflight(&ToyModel).unwrap(); // the mean, 9, is valid
     let out = tmp.path().join("o");
     freeze(&study, &out).unwrap();
-    let reports = run_all(&study, &ToyModel, &out, &AtomicU64::new(0), |_| {}).unwrap();
+    let reports = run_all(&study, &ToyModel, &out, &Control::new(), |_| {}).unwrap();
     let first = reports.iter().find_map(|r| r.first_error.clone()).unwrap();
     assert!(first.2.contains("noise"), "{first:?}");
     let rep = merge(&study, &out).unwrap();
@@ -216,7 +216,7 @@ fn resume_skips_complete_shards_and_merge_names_missing_ones() {
     let out = tmp.path().join("o");
     freeze(&study, &out).unwrap();
     for k in [0, 2] {
-        let r = run_shard(&study, &ToyModel, &out, Shard::new(k, 4).unwrap(), &AtomicU64::new(0)).unwrap();
+        let r = run_shard(&study, &ToyModel, &out, Shard::new(k, 4).unwrap(), &Control::new()).unwrap();
         assert!(!r.skipped);
     }
     // A shard killed mid-way leaves only a temporary folder.
@@ -232,7 +232,7 @@ fn resume_skips_complete_shards_and_merge_names_missing_ones() {
     assert!(e.contains("1 unfinished temporary shard folder"), "{e}");
     assert!(!out.join(RESULTS_DIR).exists(), "nothing written on failure");
     // The same split again: 0 and 2 are skipped.
-    let reports = run_all(&study, &ToyModel, &out, &AtomicU64::new(0), |_| {}).unwrap();
+    let reports = run_all(&study, &ToyModel, &out, &Control::new(), |_| {}).unwrap();
     let skipped: Vec<u64> = reports.iter().filter(|r| r.skipped).map(|r| r.shard.index).collect();
     assert_eq!(skipped, [0, 2]);
     let rep = merge(&study, &out).unwrap();
@@ -240,7 +240,7 @@ fn resume_skips_complete_shards_and_merge_names_missing_ones() {
     // Same bytes as a fresh single-process run.
     let fresh = tmp.path().join("fresh");
     freeze(&study, &fresh).unwrap();
-    run_all(&study, &ToyModel, &fresh, &AtomicU64::new(0), |_| {}).unwrap();
+    run_all(&study, &ToyModel, &fresh, &Control::new(), |_| {}).unwrap();
     merge(&study, &fresh).unwrap();
     assert_eq!(results_bytes(&out), results_bytes(&fresh));
     // A merge again replaces the results.
@@ -253,9 +253,9 @@ fn shards_of_another_study_or_split_are_refused() {
     let study = load(tmp.path(), STUDY);
     let out = tmp.path().join("o");
     freeze(&study, &out).unwrap();
-    run_shard(&study, &ToyModel, &out, Shard::new(1, 3).unwrap(), &AtomicU64::new(0)).unwrap();
+    run_shard(&study, &ToyModel, &out, Shard::new(1, 3).unwrap(), &Control::new()).unwrap();
     // Another split in the same folder.
-    let e = run_shard(&study, &ToyModel, &out, Shard::new(1, 4).unwrap(), &AtomicU64::new(0))
+    let e = run_shard(&study, &ToyModel, &out, Shard::new(1, 4).unwrap(), &Control::new())
         .unwrap_err()
         .to_string();
     assert!(e.contains("holds shards of a 3-way split"), "{e}");
@@ -265,12 +265,12 @@ fn shards_of_another_study_or_split_are_refused() {
     assert!(e.contains("holds 1 shard(s) of another study"), "{e}");
     assert!(e.contains(changed.short_hash()), "{e}");
     // ... and so are its shards, by run and by merge.
-    let e = run_shard(&changed, &ToyModel, &out, Shard::new(1, 3).unwrap(), &AtomicU64::new(0))
+    let e = run_shard(&changed, &ToyModel, &out, Shard::new(1, 3).unwrap(), &Control::new())
         .unwrap_err()
         .to_string();
     assert!(e.contains("shard-00001-of-00003: written by another study"), "{e}");
     for k in [0, 2] {
-        run_shard(&study, &ToyModel, &out, Shard::new(k, 3).unwrap(), &AtomicU64::new(0)).unwrap();
+        run_shard(&study, &ToyModel, &out, Shard::new(k, 3).unwrap(), &Control::new()).unwrap();
     }
     let e = merge(&changed, &out).unwrap_err().to_string();
     assert!(e.contains("written by another study"), "{e}");
@@ -310,7 +310,7 @@ fn a_missing_metric_fails_each_trial_with_the_summary_fields() {
             .unwrap();
     let out = tmp.path().join("o");
     freeze(&study, &out).unwrap();
-    run_all(&study, &Loose, &out, &AtomicU64::new(0), |_| {}).unwrap();
+    run_all(&study, &Loose, &out, &Control::new(), |_| {}).unwrap();
     let rep = merge(&study, &out).unwrap();
     assert_eq!(rep.failed, study.total_trials());
     let t = read_results(&out, &study).unwrap();
@@ -328,4 +328,18 @@ fn a_missing_metric_fails_each_trial_with_the_summary_fields() {
             .unwrap_err()
             .to_string();
     assert!(e.contains("study.metrics: `detail.zz`: not in the summary"), "{e}");
+}
+
+#[test]
+fn a_cancelled_shard_leaves_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let study = load(tmp.path(), STUDY);
+    let out = tmp.path().join("o");
+    freeze(&study, &out).unwrap();
+    let c = Control::new();
+    c.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+    let e = run_shard(&study, &ToyModel, &out, Shard::new(0, 2).unwrap(), &c).unwrap_err();
+    assert!(matches!(e, StudyError::Cancelled(_)), "{e}");
+    let left: Vec<_> = std::fs::read_dir(out.join(SHARDS_DIR)).map(|d| d.count()).into_iter().collect();
+    assert!(left.is_empty() || left == [0], "shards folder holds {left:?} entries");
 }
