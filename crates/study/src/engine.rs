@@ -269,7 +269,7 @@ pub fn write_jobs(study: &Study, out: &Path, o: &JobOptions) -> Result<JobFiles,
          set -euo pipefail\n\
          export {SHARD_COUNT_ENV}={n}\n\
          export RAYON_NUM_THREADS=\"${{SLURM_CPUS_PER_TASK:-{cpus}}}\"\n\
-         exec {bin} study run {q_out} --quiet\n",
+         exec {bin} study run {q_out}\n",
         sb = sh_quote(&out.join("slurm/shards.sbatch").display().to_string()),
         last = o.shards - 1,
         cpus = o.cpus_per_task,
