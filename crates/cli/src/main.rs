@@ -14,6 +14,7 @@ mod cmd_study;
 mod cmd_study_sizing;
 mod cmd_track;
 mod cmd_trajectory;
+mod cmd_study_batch;
 mod cmd_validate;
 mod common;
 
@@ -41,7 +42,8 @@ enum Command {
     Schema(cmd_schema::Args),
     /// Laser spot size, intensity, dwell, and kill range against a missile.
     Laser(cmd_laser::Args),
-    /// Studies: constellation sizing (`study sizing`).
+    /// Studies: sweeps and Monte Carlo over many runs (`study run`, `merge`, `slurm`,
+    /// `check`) and constellation sizing (`study sizing`).
     Study(cmd_study::Args),
     /// Coverage of the globe or a launch region by the scenario's wide-field payloads.
     Coverage(cmd_coverage::Args),

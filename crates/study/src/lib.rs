@@ -15,6 +15,7 @@
 //! * [`merge`]: checking and merging shards, per-point statistics and plots;
 //! * [`stats`]: mean, percentiles, Student-t interval;
 //! * [`engine`]: sbatch scripts and Kubernetes Indexed Job manifests;
+//! * [`sim`]: [`sim::SimModel`], the tracklayer simulator as a study model;
 //! * [`testing`]: a closed-form model for tests and benchmarks.
 //!
 //! The user guide is `docs/studies.md`.
@@ -27,6 +28,7 @@ pub mod model;
 pub mod path;
 pub mod run;
 pub mod shard;
+pub mod sim;
 pub mod spec;
 pub mod stats;
 pub mod testing;

@@ -302,12 +302,30 @@ pub struct TrialRow {
     pub metrics: Vec<f64>,
 }
 
+/// Why a metric could not be read from a summary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MetricError {
+    /// A field or element on the path is not in the summary (the message lists what is).
+    Absent(String),
+    /// The path or the value is of the wrong kind (not a number, not an object).
+    Bad(String),
+}
+
+impl std::fmt::Display for MetricError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MetricError::Absent(m) | MetricError::Bad(m) => f.write_str(m),
+        }
+    }
+}
+
 /// Extract a metric from a summary. The path is dotted; on an array a segment is an
 /// index or the name (`name` or `id` field) of an element, and `[n]` indexes too:
 /// `launches.nk-solid.figures.first_detection_t_s`, `launches[0].time_s`. Numbers as
 /// they are, booleans as 0/1, null as NaN. A missing field is an error listing what
 /// the summary has there.
-pub fn metric(summary: &serde_json::Value, path: &str) -> Result<f64, String> {
+pub fn metric(summary: &serde_json::Value, path: &str) -> Result<f64, MetricError> {
+    use MetricError::{Absent, Bad};
     let mut node = summary;
     let mut here = String::new();
     for part in path.split('.') {
@@ -319,9 +337,9 @@ pub fn metric(summary: &serde_json::Value, path: &str) -> Result<f64, String> {
             node = match node {
                 // On an array: an index, or the element named so (`name` or `id`).
                 serde_json::Value::Array(a) => match key.parse::<usize>() {
-                    Ok(i) => {
-                        a.get(i).ok_or_else(|| format!("metric `{path}`: `{here}` has no element {i}"))?
-                    }
+                    Ok(i) => a
+                        .get(i)
+                        .ok_or_else(|| Absent(format!("metric `{path}`: `{here}` has no element {i}")))?,
                     Err(_) => {
                         let named = |v: &serde_json::Value| {
                             v.get("name")
@@ -332,22 +350,22 @@ pub fn metric(summary: &serde_json::Value, path: &str) -> Result<f64, String> {
                         };
                         a.iter().find(|v| named(v) == key).ok_or_else(|| {
                             let names: Vec<String> = a.iter().map(named).collect();
-                            format!(
+                            Absent(format!(
                                 "metric `{path}`: no element of `{here}` is named `{key}` (names there: {})",
                                 names.join(", ")
-                            )
+                            ))
                         })?
                     }
                 },
                 serde_json::Value::Object(m) => m.get(key).ok_or_else(|| {
                     let keys: Vec<&str> = m.keys().map(String::as_str).collect();
-                    format!(
+                    Absent(format!(
                         "metric `{path}`: the summary has no `{key}`{} (it has: {})",
                         if here.is_empty() { String::new() } else { format!(" in `{here}`") },
                         keys.join(", ")
-                    )
+                    ))
                 })?,
-                _ => return Err(format!("metric `{path}`: `{here}` is not an object")),
+                _ => return Err(Bad(format!("metric `{path}`: `{here}` is not an object"))),
             };
             if !here.is_empty() {
                 here.push('.');
@@ -356,13 +374,14 @@ pub fn metric(summary: &serde_json::Value, path: &str) -> Result<f64, String> {
         }
         let mut rest = idx.unwrap_or("");
         while let Some(r) = rest.strip_prefix('[') {
-            let close = r.find(']').ok_or_else(|| format!("metric `{path}`: `[` without `]`"))?;
-            let i: usize =
-                r[..close].parse().map_err(|_| format!("metric `{path}`: bad index `{}`", &r[..close]))?;
+            let close = r.find(']').ok_or_else(|| Bad(format!("metric `{path}`: `[` without `]`")))?;
+            let i: usize = r[..close]
+                .parse()
+                .map_err(|_| Bad(format!("metric `{path}`: bad index `{}`", &r[..close])))?;
             node = node
                 .as_array()
                 .and_then(|a| a.get(i))
-                .ok_or_else(|| format!("metric `{path}`: `{here}` has no element {i}"))?;
+                .ok_or_else(|| Absent(format!("metric `{path}`: `{here}` has no element {i}")))?;
             here.push_str(&format!("[{i}]"));
             rest = &r[close + 1..];
         }
@@ -371,7 +390,7 @@ pub fn metric(summary: &serde_json::Value, path: &str) -> Result<f64, String> {
         serde_json::Value::Number(n) => Ok(n.as_f64().unwrap_or(f64::NAN)),
         serde_json::Value::Bool(b) => Ok(if *b { 1.0 } else { 0.0 }),
         serde_json::Value::Null => Ok(f64::NAN),
-        other => Err(format!("metric `{path}`: is not a number but {other}")),
+        other => Err(Bad(format!("metric `{path}`: is not a number but {other}"))),
     }
 }
 
@@ -476,7 +495,8 @@ impl<'a, M: Model> TrialRunner<'a, M> {
                 for m in &st.metrics {
                     match metric(&summary, &m.path) {
                         Ok(v) => ms.push(v),
-                        Err(e) => {
+                        Err(MetricError::Absent(_)) if m.optional => ms.push(f64::NAN),
+                        Err(MetricError::Absent(e) | MetricError::Bad(e)) => {
                             err = Some(e);
                             break;
                         }
@@ -728,10 +748,10 @@ mod tests {
         assert_eq!(metric(&s, "a.l.1.x").unwrap(), 4.0);
         let l = serde_json::json!({"launches": [{"id": "a", "t": 1}, {"id": "b", "t": 2}]});
         assert_eq!(metric(&l, "launches.b.t").unwrap(), 2.0);
-        assert!(metric(&l, "launches.c.t").unwrap_err().contains("names there: a, b"));
-        let e = metric(&s, "a.c").unwrap_err();
+        assert!(metric(&l, "launches.c.t").unwrap_err().to_string().contains("names there: a, b"));
+        let e = metric(&s, "a.c").unwrap_err().to_string();
         assert!(e.contains("no `c` in `a` (it has: b, l, n, t)"), "{e}");
-        assert!(metric(&s, "s").unwrap_err().contains("not a number"));
-        assert!(metric(&s, "a.l[5]").unwrap_err().contains("no element 5"));
+        assert!(matches!(metric(&s, "s"), Err(MetricError::Bad(e)) if e.contains("not a number")));
+        assert!(matches!(metric(&s, "a.l[5]"), Err(MetricError::Absent(e)) if e.contains("no element 5")));
     }
 }

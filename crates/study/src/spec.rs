@@ -134,6 +134,9 @@ pub struct MetricSpec {
     /// Dotted path into the summary JSON (`detection.first_latency_s`; `a[0].b` for an
     /// array element).
     pub path: String,
+    /// Written with a trailing `?`: a summary without it gives NaN instead of failing the
+    /// trial (for figures a stage only reports sometimes).
+    pub optional: bool,
     /// Column name.
     pub column: String,
 }
@@ -287,6 +290,7 @@ fn header_offset(doc: &toml::de::DeTable<'_>, key: &str) -> Option<usize> {
 fn value_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
+        Value::Float(f) => tl_core::check::fmt_f64(*f),
         other => other.to_string(),
     }
 }
@@ -415,12 +419,19 @@ impl Study {
         }
 
         let mut metrics = Vec::new();
-        for m in &h.metrics {
-            if metrics.iter().any(|x: &MetricSpec| &x.path == m) {
+        for written in &h.metrics {
+            let (m, optional) = match written.strip_suffix('?') {
+                Some(m) => (m.trim_end().to_string(), true),
+                None => (written.clone(), false),
+            };
+            if m.is_empty() {
+                return Err(hdr("metrics", ": an empty metric name".into()));
+            }
+            if metrics.iter().any(|x: &MetricSpec| x.path == m) {
                 return Err(hdr("metrics", format!(": `{m}` is listed twice")));
             }
-            model.check_metric(m).map_err(|msg| hdr("metrics", format!(": `{m}`: {msg}")))?;
-            metrics.push(MetricSpec { path: m.clone(), column: String::new() });
+            model.check_metric(&m).map_err(|msg| hdr("metrics", format!(": `{m}`: {msg}")))?;
+            metrics.push(MetricSpec { path: m, optional, column: String::new() });
         }
 
         let name = h.name.clone().unwrap_or_else(|| {
@@ -699,7 +710,7 @@ impl Study {
             "base": tj(&self.base.doc),
             "trials_per_point": self.trials_per_point,
             "seed": self.seed,
-            "metrics": self.metrics.iter().map(|m| m.path.clone()).collect::<Vec<_>>(),
+            "metrics": self.metrics.iter().map(|m| if m.optional { format!("{}?", m.path) } else { m.path.clone() }).collect::<Vec<_>>(),
             "set": self.set.iter().map(|s| serde_json::json!([s.path.text, tj(&s.value)])).collect::<Vec<_>>(),
             "sweep": self.sweeps.iter().map(|s| serde_json::json!([s.path.text, s.values.iter().map(tj).collect::<Vec<_>>()])).collect::<Vec<_>>(),
             "draw": self.draws.iter().map(|d| serde_json::json!([d.path.text, d.draw.canonical()])).collect::<Vec<_>>(),
@@ -755,8 +766,9 @@ impl Study {
                 &m.column,
                 ColumnType::F64,
                 format!(
-                    "Metric `{}` from the trial's summary (NaN when absent or the trial failed).",
-                    m.path
+                    "Metric `{}` from the trial's summary (NaN when null{} or the trial failed).",
+                    m.path,
+                    if m.optional { " or absent" } else { "" }
                 ),
                 true,
             ));

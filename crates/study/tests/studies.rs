@@ -322,6 +322,22 @@ fn a_missing_metric_fails_each_trial_with_the_summary_fields() {
             assert_eq!(e, "metric `detail.zz`: the summary has no `zz` in `detail` (it has: none, z)");
         }
     }
+    // Written `detail.zz?`, an absent metric is NaN and the trial stands.
+    let opt =
+        Study::load(&write_study(tmp.path(), &STUDY.replace("\"detail.none\"", "\"detail.zz?\"")), &Loose)
+            .unwrap();
+    assert_ne!(opt.hash, study.hash);
+    let out2 = tmp.path().join("o2");
+    freeze(&opt, &out2).unwrap();
+    run_all(&opt, &Loose, &out2, &Control::new(), |_| {}).unwrap();
+    merge(&opt, &out2).unwrap();
+    let t = read_results(&out2, &opt).unwrap();
+    for ((ok, s), zz) in
+        t.bool("ok").unwrap().iter().zip(t.i64("seed").unwrap()).zip(t.f64("detail_zz").unwrap())
+    {
+        assert_eq!(*ok, s % 3 != 0);
+        assert!(zz.is_nan());
+    }
     // The toy model itself refuses the metric before anything runs.
     let e =
         Study::load(&write_study(tmp.path(), &STUDY.replace("\"detail.none\"", "\"detail.zz\"")), &ToyModel)

@@ -138,6 +138,49 @@ pub fn run(p: &Prepared, options: &RunOptions<'_>) -> Result<RunReport, RunError
     pool.install(|| run_here(p, options, threads))
 }
 
+/// Run a prepared scenario in memory with `seed` in place of the scenario's, writing no
+/// file, and return its summary: what `summary.json` would hold, with no `tables`.
+/// Runs on the caller's thread pool (a study runs many of these in parallel). The same
+/// scenario and seed give the same summary as [`run`].
+///
+/// ```no_run
+/// use tl_sim::{builtin, run, scenario};
+/// let p = scenario::load(&builtin::get(builtin::DEFAULT).unwrap().source()).unwrap();
+/// let summary = run::run_summary(&p, 42).unwrap();
+/// assert_eq!(summary.seed, 42);
+/// ```
+pub fn run_summary(p: &Prepared, seed: u64) -> Result<Summary, RunError> {
+    let reseeded;
+    let p = if p.scenario.seed == seed {
+        p
+    } else {
+        let mut q = p.clone();
+        q.scenario.seed = seed;
+        reseeded = q;
+        &reseeded
+    };
+    let mut out = Outputs::discard(&p.scenario.output);
+    let mut stages = crate::stages::build(p)?;
+    for s in &mut stages {
+        s.open(&mut out)?;
+    }
+    let mut world = World::default();
+    for k in 0..p.steps {
+        world.step = k;
+        world.t_s = p.t_s(k);
+        out.set_step(k);
+        for s in stages.iter_mut() {
+            s.step(&mut world, &mut out)?;
+        }
+    }
+    let mut summary = Summary::new(p);
+    for s in stages.iter_mut() {
+        s.finish(&world, &mut out, &mut summary)?;
+    }
+    out.finish()?;
+    Ok(summary)
+}
+
 fn secs(t: Instant) -> f64 {
     t.elapsed().as_secs_f64()
 }

@@ -52,6 +52,22 @@ impl Outputs {
         }
     }
 
+    /// Outputs that write nothing: every table is opened without a file, so
+    /// [`Outputs::wants`] is false and stages skip building rows (an in-memory run,
+    /// [`crate::run::run_summary`]).
+    pub(crate) fn discard(config: &OutputConfig) -> Self {
+        let mut config = config.clone();
+        config.tables = Some(Vec::new());
+        Self {
+            dir: PathBuf::new(),
+            format: config.format,
+            options: WriteOptions::default(),
+            config,
+            step: 0,
+            tables: Vec::new(),
+        }
+    }
+
     /// Open table `schema` (once per run). Define the schema in `tl_io::tables` so it is
     /// documented in `docs/outputs.md`.
     pub fn open(&mut self, schema: &TableSchema, kind: TableKind) -> Result<TableId, RunError> {
