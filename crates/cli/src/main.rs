@@ -11,10 +11,10 @@ mod cmd_schema;
 mod cmd_serve;
 mod cmd_serve_live;
 mod cmd_study;
+mod cmd_study_batch;
 mod cmd_study_sizing;
 mod cmd_track;
 mod cmd_trajectory;
-mod cmd_study_batch;
 mod cmd_validate;
 mod common;
 
