@@ -13,6 +13,7 @@ python3 scripts/check_outputs.py
 
 echo "== scripts/e2e.sh (viewer in headless chromium: globe, satellites, missiles, tracks)"
 bash scripts/e2e.sh
+
 echo "== scripts/test-slurm.sh (a study as a Slurm array job + merge on a one-node cluster)"
 cargo build --release -q -p tracklayer
 bash scripts/test-slurm.sh "${CARGO_TARGET_DIR:-target}/release/tracklayer"
