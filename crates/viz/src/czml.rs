@@ -677,10 +677,25 @@ impl Writer<'_> {
                         }
                     }));
                 }
-                WeaponKind::Interceptor => {
-                    if e.flyout.is_empty() {
+                WeaponKind::Interceptor if e.flyout.is_empty() => {
+                    // No recorded fly-out: a dashed line from the carrier to the target
+                    // while the interceptor flies (not a trajectory).
+                    if !objs.contains(&e.target_object_id) {
                         continue;
                     }
+                    out.push(json!({
+                        "id": format!("eng/{}", e.id),
+                        "name": format!("{} interceptor at object {} ({}; fly-out not recorded)", e.weapon, e.target_object_id, e.outcome),
+                        "parent": "layer/engagements",
+                        "availability": self.interval(e.t_start_s, e.t_end_s),
+                        "polyline": {
+                            "positions": {"references": [shooter_ref, format!("obj/{}#position", e.target_object_id)]},
+                            "width": 2, "arcType": "NONE",
+                            "material": {"polylineDash": {"color": {"rgba": [255, 0, 255, 220]}, "dashLength": 16}}
+                        }
+                    }));
+                }
+                WeaponKind::Interceptor => {
                     let t: Vec<f64> = e.flyout.iter().map(|x| x.t_s).collect();
                     let idx = decimate(
                         &t,

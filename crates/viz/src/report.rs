@@ -271,6 +271,9 @@ pub fn scene_sections(scene: &Scene, summary: &Value) -> Result<Vec<Section>, Vi
     if let Some(s) = launch_timeline(scene, summary)? {
         out.push(s);
     }
+    if let Some(s) = engagement_timeline(scene)? {
+        out.push(s);
+    }
     if !scene.satellites.is_empty() {
         let budget = 20_000_000 / (2592 * scene.satellites.len()).max(1);
         let grid = footprint_coverage(scene, 5.0, budget.clamp(10, 200));
@@ -457,5 +460,60 @@ fn launch_timeline(scene: &Scene, summary: &Value) -> Result<Option<Section>, Vi
     Ok(Some(Section {
         title: "Launch timelines".into(),
         html: format!("{}{}{}", tl.to_svg()?, rows_html, note),
+    }))
+}
+
+/// Who fired at what, when, kill or miss: one row per engagement from fire to end, kills
+/// marked with a circle, misses with a cross.
+fn engagement_timeline(scene: &Scene) -> Result<Option<Section>, VizError> {
+    if scene.engagements.is_empty() {
+        return Ok(None);
+    }
+    let mut tl = Timeline::new("Engagements", "time since epoch [s]");
+    let mut table = String::from(
+        "<table><tr><th>id</th><th>weapon</th><th>kind</th><th>target object</th><th>fire t [s]</th><th>end t [s]</th><th>outcome</th></tr>",
+    );
+    for e in scene.engagements.iter().take(60) {
+        let kind = match e.kind {
+            crate::scene::WeaponKind::Laser => "laser",
+            crate::scene::WeaponKind::Interceptor => "interceptor",
+        };
+        let target =
+            if e.target_object_id == u32::MAX { "?".to_string() } else { e.target_object_id.to_string() };
+        let colour = if kind == "laser" { Rgb(230, 60, 60) } else { Rgb(200, 0, 200) };
+        let kill = e.outcome == "kill";
+        tl.rows.push(TimelineRow {
+            label: format!("{} {} -> obj {}", e.id, e.weapon, target),
+            spans: vec![Span { start: e.t_start_s, end: e.t_end_s, color: colour }],
+            markers: vec![Marker {
+                t: e.t_end_s,
+                color: if kill { Rgb::GREEN } else { Rgb::BLACK },
+                shape: if kill { MarkerShape::Circle } else { MarkerShape::Cross },
+            }],
+        });
+        table.push_str(&format!(
+            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{:.1}</td><td class=\"n\">{:.1}</td><td>{}</td></tr>",
+            e.id,
+            esc(&e.weapon),
+            kind,
+            esc(&target),
+            e.t_start_s,
+            e.t_end_s,
+            esc(&e.outcome)
+        ));
+    }
+    table.push_str("</table>");
+    tl.legend.push(LegendEntry { label: "laser".into(), color: Rgb(230, 60, 60), shape: None });
+    tl.legend.push(LegendEntry { label: "interceptor".into(), color: Rgb(200, 0, 200), shape: None });
+    tl.legend.push(LegendEntry { label: "kill".into(), color: Rgb::GREEN, shape: Some(MarkerShape::Circle) });
+    tl.legend.push(LegendEntry { label: "miss".into(), color: Rgb::BLACK, shape: Some(MarkerShape::Cross) });
+    let more = if scene.engagements.len() > 60 {
+        format!("<p class=\"note\">First 60 of {} engagements shown.</p>", scene.engagements.len())
+    } else {
+        String::new()
+    };
+    Ok(Some(Section {
+        title: "Engagement timeline".into(),
+        html: format!("{}{}{}", tl.to_svg()?, table, more),
     }))
 }

@@ -2,7 +2,7 @@
 //! table readers. Tables a run does not have (an early run has only `satellites`)
 //! simply leave their layers empty.
 
-use crate::scene::{Sample, Satellite, Scene, Sighting, TruthObject};
+use crate::scene::{Engagement, Sample, Satellite, Scene, Shooter, Sighting, TruthObject, WeaponKind};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use tl_io::tables;
@@ -85,8 +85,57 @@ pub fn load_scene(run_dir: &Path) -> Result<Scene, VizError> {
     if has_table(run_dir, &tables::DETECTIONS.name) {
         scene.sightings = load_sightings(run_dir)?;
     }
+    if has_table(run_dir, &tables::ENGAGEMENTS.name) {
+        scene.engagements = load_engagements(run_dir)?;
+    }
     scene.t_end_s = t_max;
     Ok(scene)
+}
+
+/// Weapon layer kinds (`[[weapon]] name -> kind`) from the run's `scenario.toml`, read as
+/// plain TOML (tl-viz does not depend on the scenario schema).
+fn weapon_kinds(run_dir: &Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let Ok(text) = std::fs::read_to_string(run_dir.join("scenario.toml")) else { return out };
+    let Ok(v) = text.parse::<toml::Table>() else { return out };
+    for w in v.get("weapon").and_then(|w| w.as_array()).into_iter().flatten() {
+        if let (Some(n), Some(k)) =
+            (w.get("name").and_then(|x| x.as_str()), w.get("kind").and_then(|x| x.as_str()))
+        {
+            out.insert(n.to_string(), k.to_string());
+        }
+    }
+    out
+}
+
+fn load_engagements(run_dir: &Path) -> Result<Vec<Engagement>, VizError> {
+    let t = tl_io::read_run_table(run_dir, &tables::ENGAGEMENTS)?;
+    let kinds = weapon_kinds(run_dir);
+    let id = t.u32("engagement_id")?;
+    let layer = t.str("layer")?;
+    let carrier = t.u32("carrier_sat_id")?;
+    let truth = t.i64("truth_object_id")?;
+    let fire = t.f64("fire_t_s")?;
+    let end = t.f64("end_t_s")?;
+    let outcome = t.str("outcome")?;
+    Ok((0..t.len())
+        .map(|i| Engagement {
+            id: id[i],
+            weapon: layer[i].clone(),
+            kind: if kinds.get(&layer[i]).is_some_and(|k| k.contains("laser")) {
+                WeaponKind::Laser
+            } else {
+                WeaponKind::Interceptor
+            },
+            shooter: Shooter::Satellite(carrier[i]),
+            // -1 (unknown truth) never matches an object: no beam is drawn for it.
+            target_object_id: u32::try_from(truth[i]).unwrap_or(u32::MAX),
+            t_start_s: fire[i],
+            t_end_s: end[i],
+            outcome: outcome[i].clone(),
+            flyout: Vec::new(),
+        })
+        .collect())
 }
 
 fn load_truth(run_dir: &Path) -> Result<Vec<TruthObject>, VizError> {

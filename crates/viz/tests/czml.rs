@@ -436,3 +436,30 @@ fn bad_input_is_a_named_field_error() {
         .to_string();
     assert!(e.contains("object_spacing_s = 0"), "{e}");
 }
+
+#[test]
+fn interceptor_without_flyout_is_a_dashed_line_while_flying() {
+    let mut scene = demo_scene();
+    scene.engagements.push(Engagement {
+        id: 4,
+        weapon: "kv".into(),
+        kind: WeaponKind::Interceptor,
+        shooter: Shooter::Satellite(1),
+        target_object_id: 7,
+        t_start_s: 150.0,
+        t_end_s: 210.0,
+        outcome: "kill".into(),
+        flyout: vec![],
+    });
+    // unknown truth: nothing to point at
+    scene.engagements.push(Engagement { id: 5, target_object_id: u32::MAX, ..scene.engagements[0].clone() });
+    let doc = parse(&scene, &CzmlOptions::default());
+    let p = packet(&doc, "eng/4");
+    assert_eq!(interval(p["availability"].as_str().unwrap()), (150.0, 210.0));
+    assert!(p["polyline"]["material"]["polylineDash"].is_object());
+    assert_eq!(
+        p["polyline"]["positions"]["references"],
+        serde_json::json!(["sat/1#position", "obj/7#position"])
+    );
+    assert!(doc.iter().all(|p| p["id"] != "eng/5"));
+}
