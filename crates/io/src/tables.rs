@@ -150,8 +150,80 @@ pub const ENGAGEMENTS: TableSchema = TableSchema::new(
     ENGAGEMENT_COLUMNS,
 );
 
+/// Columns of [`TRACKS`].
+pub const TRACK_COLUMNS: &[Column] = &[
+    Column::f64(
+        "t_s",
+        "s",
+        "Time of the row (a run-loop step), s since the scenario epoch; the state is predicted from the track's last update to this time.",
+    ),
+    Column::u32("track_id", "", "Track id (assigned at confirmation, from 0)."),
+    Column::f64("t_update_s", "s", "Time of the track's last update."),
+    Column::f64("pos_eci_x_m", "m", "Estimated position, ECI (TEME of date), x."),
+    Column::f64("pos_eci_y_m", "m", "Estimated position, ECI, y."),
+    Column::f64("pos_eci_z_m", "m", "Estimated position, ECI, z."),
+    Column::f64("vel_eci_x_m_s", "m/s", "Estimated velocity, ECI, x."),
+    Column::f64("vel_eci_y_m_s", "m/s", "Estimated velocity, ECI, y."),
+    Column::f64("vel_eci_z_m_s", "m/s", "Estimated velocity, ECI, z."),
+    Column::f64("var_pos_x_m2", "m^2", "Covariance diagonal: position x."),
+    Column::f64("var_pos_y_m2", "m^2", "Covariance diagonal: position y."),
+    Column::f64("var_pos_z_m2", "m^2", "Covariance diagonal: position z."),
+    Column::f64("var_vel_x_m2_s2", "m^2/s^2", "Covariance diagonal: velocity x."),
+    Column::f64("var_vel_y_m2_s2", "m^2/s^2", "Covariance diagonal: velocity y."),
+    Column::f64("var_vel_z_m2_s2", "m^2/s^2", "Covariance diagonal: velocity z."),
+    Column::f64(
+        "pos_sigma_max_m",
+        "m",
+        "Largest position standard deviation (square root of the largest eigenvalue).",
+    ),
+    Column::f64("thrust_m_s2", "m/s^2", "Estimated thrust acceleration."),
+    Column::f64("inv_ballistic_m2_kg", "m^2/kg", "Estimated inverse ballistic coefficient C_D A / m."),
+    Column::f64("p_boost", "", "IMM probability of the boost mode."),
+    Column::f64("p_ballistic", "", "IMM probability of the ballistic mode."),
+    Column::f64("p_reentry", "", "IMM probability of the reentry mode."),
+    Column::u32("n_updates", "", "Detections used by the track so far."),
+    Column::u32("n_sats", "", "Distinct satellites that contributed."),
+    Column::string("phase", "Estimated phase: `boost-k`, `post-boost`, `midcourse`, `reentry`."),
+    Column::bool(
+        "fire_control_quality",
+        "Position uncertainty below `tracker.space.products.fcq_pos_sigma_m`.",
+    ),
+    Column::string(
+        "class_guess",
+        "Missile-class guess from the range (`srbm`, `mrbm`, `irbm`, `icbm-solid`, `icbm-liquid`, `icbm`) or `unknown`.",
+    ),
+    Column::f64("burnout_s", "s", "Estimated burnout time; NaN until seen.").nan_ok(),
+    Column::f64("launch_t_s", "s", "Back-propagated launch time; NaN when unknown.").nan_ok(),
+    Column::f64("launch_t_std_s", "s", "Its standard deviation.").nan_ok(),
+    Column::f64("launch_lat_deg", "deg", "Back-propagated launch latitude (WGS84).").nan_ok(),
+    Column::f64("launch_lon_deg", "deg", "Back-propagated launch longitude.").nan_ok(),
+    Column::f64("launch_pos_std_m", "m", "Horizontal standard deviation of the launch point.").nan_ok(),
+    Column::f64("impact_t_s", "s", "Predicted impact time (thrust assumed off from now on); NaN when none.")
+        .nan_ok(),
+    Column::f64("time_to_impact_s", "s", "Predicted impact time minus the track's last update time.")
+        .nan_ok(),
+    Column::f64("impact_lat_deg", "deg", "Predicted impact latitude (WGS84).").nan_ok(),
+    Column::f64("impact_lon_deg", "deg", "Predicted impact longitude.").nan_ok(),
+    Column::f64("impact_semi_major_2s_m", "m", "2-sigma impact ellipse, semi-major axis.").nan_ok(),
+    Column::f64("impact_semi_minor_2s_m", "m", "2-sigma impact ellipse, semi-minor axis.").nan_ok(),
+    Column::f64(
+        "impact_major_azimuth_deg",
+        "deg",
+        "Azimuth of the major axis, clockwise from north, [0, 180).",
+    )
+    .nan_ok(),
+];
+
+/// `tracks`: one row per confirmed track per sampled run-loop step (predicted to the step
+/// time from the last update), with the track's products.
+pub const TRACKS: TableSchema = TableSchema::new(
+    "tracks",
+    "One row per confirmed 3-D track per sampled step (every `output.sample_every`-th), predicted from its last update to `t_s`, with products (phase, launch, burnout, impact ellipse, class, fire-control quality). The tracker never sees truth.",
+    TRACK_COLUMNS,
+);
+
 /// Every table a run can write, in the order they are documented.
-pub const ALL: &[&TableSchema] = &[&SATELLITES, &TRUTH, &DETECTIONS, &ENGAGEMENTS];
+pub const ALL: &[&TableSchema] = &[&SATELLITES, &TRUTH, &DETECTIONS, &TRACKS, &ENGAGEMENTS];
 
 /// Find a table schema by name.
 pub fn by_name(name: &str) -> Option<&'static TableSchema> {

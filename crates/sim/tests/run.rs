@@ -63,8 +63,15 @@ fn same_scenario_and_seed_give_identical_bytes_with_1_or_2_threads() {
         let table = format!("satellites.{}", format.extension());
         let truth = format!("truth.{}", format.extension());
         let detections = format!("detections.{}", format.extension());
-        let mut want =
-            vec!["scenario.toml", table.as_str(), "summary.json", truth.as_str(), detections.as_str()];
+        let tracks = format!("tracks.{}", format.extension());
+        let mut want = vec![
+            "scenario.toml",
+            table.as_str(),
+            "summary.json",
+            truth.as_str(),
+            detections.as_str(),
+            tracks.as_str(),
+        ];
         want.sort();
         assert_eq!(names, want);
         assert!(fa == fb, "{format}: outputs differ between 1 and 2 threads");

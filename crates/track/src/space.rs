@@ -205,6 +205,8 @@ pub struct TrackReport {
     pub t_s: f64,
     /// Track id.
     pub track_id: u64,
+    /// Time of the track's last update, s.
+    pub t_update_s: f64,
     /// Position, ECI m.
     pub pos_eci_m: [f64; 3],
     /// Velocity, ECI m/s.
@@ -1170,6 +1172,7 @@ fn make_report(tr: &Track3, g: &Gaussian, t: f64, is_update: bool, products: Pro
     TrackReport {
         t_s: t,
         track_id: tr.id.unwrap_or(u64::MAX),
+        t_update_s: tr.t_last_update,
         pos_eci_m: [g.x[0], g.x[1], g.x[2]],
         vel_eci_m_s: [g.x[3], g.x[4], g.x[5]],
         thrust_m_s2: g.x[IX_THRUST],

@@ -4,6 +4,7 @@
 pub mod detections;
 pub mod satellites;
 pub mod threat;
+pub mod tracks;
 
 use crate::run::{RunError, Stage};
 use crate::scenario::Prepared;
@@ -14,7 +15,7 @@ pub fn build(p: &Prepared) -> Result<Vec<Box<dyn Stage + '_>>, RunError> {
         Box::new(satellites::SatellitesStage::new(p)),
         Box::new(threat::ThreatStage::new(p)),
         Box::new(detections::DetectionsStage::new(p)?),
-        // tracker (tracks) and engagements
-        // are added here by their issues.
+        Box::new(tracks::TracksStage::new(p)?),
+        // engagements are added here by their issue.
     ])
 }

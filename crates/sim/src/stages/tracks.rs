@@ -1,0 +1,218 @@
+//! Tracks stage: the fusion node. Holds every detection until its arrival time, feeds
+//! the space tracker (`tl_track::space::SpaceTracker`, configured by `[tracker.space]`)
+//! in arrival order, and writes the confirmed tracks predicted to each step time, with
+//! their products, to the `tracks` table.
+//!
+//! The tracker sees detections only. Truth (`World::objects`) is read here for scoring
+//! at the end of the run and never reaches the tracker. Scores in `summary.json`
+//! (`stages.tracks`): the tracker's counters, OSPA/GOSPA, RMSE by phase, completeness,
+//! purity, ID switches, false tracks and NEES (`tl_track::metrics::scoring`, association
+//! gate 5 km, c = 5 km, p = 1), and per launch the impact-point miss at burnout plus 60 s
+//! and plus 300 s: the track nearest (within 5 km) to any object of that launch at that
+//! step, its predicted impact against the flight's impact point.
+
+use crate::run::{Outputs, RunError, Stage, TableId, TableKind, World};
+use crate::scenario::Prepared;
+use crate::summary::Summary;
+use tl_core::detection::Detection;
+use tl_io::tables::TRACKS;
+use tl_track::metrics::scoring::{ScoreConfig, TrackSample, TruthSample, score};
+use tl_track::space::{SpaceTracker, TrackReport};
+
+/// Association gate and OSPA cut-off used for the scores, m.
+pub const SCORE_GATE_M: f64 = 5_000.0;
+
+/// See the module docs.
+pub struct TracksStage<'a> {
+    p: &'a Prepared,
+    trk: SpaceTracker,
+    table: Option<TableId>,
+    pending: Vec<Detection>,
+    updates: Vec<TrackReport>,
+    snap: Vec<TrackReport>,
+    samples: Vec<TrackSample>,
+    truth: Vec<TruthSample>,
+    /// Per launch, per checkpoint (+60 s, +300 s): (t, best distance, miss m).
+    checkpoints: Vec<[(f64, f64, Option<f64>); 2]>,
+}
+
+impl<'a> TracksStage<'a> {
+    /// The stage for a prepared scenario.
+    pub fn new(p: &'a Prepared) -> Result<Self, RunError> {
+        let trk = SpaceTracker::new(p.scenario.tracker.space.clone(), p.earth)
+            .map_err(|e| RunError::Internal(format!("tracker passed validation but: {e}")))?;
+        let checkpoints = p
+            .flights
+            .iter()
+            .map(|f| {
+                let b = f.summary.launch_time_s + f.summary.burnout_time_s;
+                [(b + 60.0, f64::INFINITY, None), (b + 300.0, f64::INFINITY, None)]
+            })
+            .collect();
+        Ok(Self {
+            p,
+            trk,
+            table: None,
+            pending: Vec::new(),
+            updates: Vec::new(),
+            snap: Vec::new(),
+            samples: Vec::new(),
+            truth: Vec::new(),
+            checkpoints,
+        })
+    }
+}
+
+fn opt(v: Option<f64>) -> f64 {
+    v.unwrap_or(f64::NAN)
+}
+
+impl Stage for TracksStage<'_> {
+    fn name(&self) -> &'static str {
+        "tracks"
+    }
+
+    fn open(&mut self, out: &mut Outputs) -> Result<(), RunError> {
+        self.table = Some(out.open(&TRACKS, TableKind::Sampled)?);
+        Ok(())
+    }
+
+    fn step(&mut self, world: &mut World, out: &mut Outputs) -> Result<(), RunError> {
+        let t = world.t_s;
+        // The fusion node receives a detection at its arrival time.
+        self.pending.extend_from_slice(&world.detections);
+        self.pending.sort_by(|a, b| a.t_arrival_s.total_cmp(&b.t_arrival_s));
+        let n = self.pending.partition_point(|d| d.t_arrival_s <= t);
+        for d in self.pending.drain(..n) {
+            self.trk.push(&d);
+        }
+        self.trk.advance(t, &mut self.updates);
+        self.updates.clear();
+        self.snap.clear();
+        self.trk.snapshot(t, &mut self.snap);
+        let table = self.table.ok_or_else(|| RunError::Internal("tracks table not open".into()))?;
+        for r in &self.snap {
+            let pr = &r.products;
+            let c = &r.cov_pv;
+            out.write(
+                table,
+                &[
+                    t.into(),
+                    (r.track_id.min(u32::MAX as u64) as u32).into(),
+                    r.t_update_s.into(),
+                    r.pos_eci_m[0].into(),
+                    r.pos_eci_m[1].into(),
+                    r.pos_eci_m[2].into(),
+                    r.vel_eci_m_s[0].into(),
+                    r.vel_eci_m_s[1].into(),
+                    r.vel_eci_m_s[2].into(),
+                    c[0][0].into(),
+                    c[1][1].into(),
+                    c[2][2].into(),
+                    c[3][3].into(),
+                    c[4][4].into(),
+                    c[5][5].into(),
+                    pr.pos_sigma_max_m.into(),
+                    r.thrust_m_s2.into(),
+                    r.inv_ballistic_m2_kg.into(),
+                    r.mode_prob[0].into(),
+                    r.mode_prob[1].into(),
+                    r.mode_prob[2].into(),
+                    r.n_updates.into(),
+                    r.n_sats.into(),
+                    pr.phase.name().as_str().into(),
+                    pr.fire_control_quality.into(),
+                    pr.class_guess.into(),
+                    opt(pr.burnout_s).into(),
+                    opt(pr.launch.map(|l| l.t_launch_s)).into(),
+                    opt(pr.launch.map(|l| l.t_std_s)).into(),
+                    opt(pr.launch.map(|l| l.lat_deg)).into(),
+                    opt(pr.launch.map(|l| l.lon_deg)).into(),
+                    opt(pr.launch.map(|l| l.pos_std_m)).into(),
+                    opt(pr.impact.map(|i| i.t_impact_s)).into(),
+                    opt(pr.impact.map(|i| i.t_impact_s - r.t_update_s)).into(),
+                    opt(pr.impact.map(|i| i.lat_deg)).into(),
+                    opt(pr.impact.map(|i| i.lon_deg)).into(),
+                    opt(pr.impact.map(|i| i.semi_major_2s_m)).into(),
+                    opt(pr.impact.map(|i| i.semi_minor_2s_m)).into(),
+                    opt(pr.impact.map(|i| i.major_azimuth_deg)).into(),
+                ],
+            )?;
+            self.samples.push(TrackSample {
+                t_s: t,
+                track_id: r.track_id,
+                pos_m: r.pos_eci_m,
+                vel_m_s: r.vel_eci_m_s,
+                cov_pv: Some(r.cov_pv),
+                confirmed: true,
+                fire_control_quality: pr.fire_control_quality,
+            });
+        }
+        // Truth for scoring only (never given to the tracker).
+        for o in &world.objects {
+            let s = &o.state;
+            self.truth.push(TruthSample {
+                t_s: t,
+                truth_id: o.object_id as i64,
+                pos_m: [s.pos_eci_m.x, s.pos_eci_m.y, s.pos_eci_m.z],
+                vel_m_s: [s.vel_eci_m_s.x, s.vel_eci_m_s.y, s.vel_eci_m_s.z],
+                phase: s.phase,
+            });
+        }
+        // Impact-miss checkpoints: first step at or after burnout + 60 s / + 300 s.
+        for (li, cps) in self.checkpoints.iter_mut().enumerate() {
+            let f = &self.p.flights[li];
+            for cp in cps.iter_mut() {
+                if cp.2.is_some() || t < cp.0 || t >= cp.0 + self.p.scenario.step_s.max(1.0) * 1.5 {
+                    continue;
+                }
+                for r in &self.snap {
+                    let Some(imp) = r.products.impact else { continue };
+                    let p = tl_core::Vec3::from(r.pos_eci_m);
+                    let d = world
+                        .objects
+                        .iter()
+                        .filter(|o| o.launch as usize == li)
+                        .map(|o| (o.state.pos_eci_m - p).norm())
+                        .fold(f64::INFINITY, f64::min);
+                    if d < SCORE_GATE_M && d < cp.1 {
+                        cp.1 = d;
+                        let miss = tl_core::wgs84::geodesic_distance_m(
+                            &tl_core::wgs84::Geodetic::from_deg(imp.lat_deg, imp.lon_deg, 0.0),
+                            &tl_core::wgs84::Geodetic::from_deg(
+                                f.summary.impact_lat_deg,
+                                f.summary.impact_lon_deg,
+                                0.0,
+                            ),
+                        );
+                        cp.2 = Some(miss);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, _world: &World, _out: &mut Outputs, summary: &mut Summary) -> Result<(), RunError> {
+        let cfg = ScoreConfig { assoc_gate_m: SCORE_GATE_M, c_m: SCORE_GATE_M, p: 1.0, nees_alpha: 0.05 };
+        let mut scores = score(&self.samples, &self.truth, &cfg);
+        scores.nees.series.clear(); // per-time series stays out of the summary
+        let st = summary.stage_mut("tracks");
+        st.insert("tracker".into(), serde_json::to_value(self.trk.stats).unwrap_or_default());
+        st.insert(
+            "rejections_first".into(),
+            serde_json::json!(self.trk.rejections.first().map(|r| r.error.to_string())),
+        );
+        st.insert("detections_not_yet_arrived".into(), serde_json::json!(self.pending.len()));
+        st.insert("scores".into(), serde_json::to_value(&scores).unwrap_or_default());
+        st.insert("score_config".into(), serde_json::to_value(cfg).unwrap_or_default());
+        for (li, cps) in self.checkpoints.iter().enumerate() {
+            let id = self.p.scenario.launches[li].id.clone();
+            if let Some(fig) = summary.launch_mut(&id) {
+                fig.insert("impact_miss_burnout_plus_60s_m".into(), serde_json::json!(cps[0].2));
+                fig.insert("impact_miss_burnout_plus_300s_m".into(), serde_json::json!(cps[1].2));
+            }
+        }
+        Ok(())
+    }
+}
