@@ -129,7 +129,7 @@ impl Default for SpaceConfig {
             pd: 0.9,
             clutter_density_sr: 1.0,
             use_rates: true,
-            reorder_window_s: 1.0,
+            reorder_window_s: 5.0,
             max_oosm_lag_s: 30.0,
             los_q_rad2_s3: 1e-10,
             los_gate_d2: 13.8,

@@ -222,11 +222,11 @@ fn bad_detections_are_rejected_and_counted_never_poison_a_track() {
 fn out_of_sequence_detections_are_used_or_counted() {
     let (truth, sats) = default_scene();
     let mut dets = observe(&truth, &sats, &ObsConfig { t_end_s: 500.0, ..Default::default() }, 5, 0);
-    // Satellite 2's reports from 300 s on arrive 5 s late (beyond the 1 s reorder
+    // Satellite 2's reports from 300 s on arrive 10 s late (beyond the 5 s reorder
     // window): out-of-sequence measurements, applied by retrodiction.
     for d in dets.iter_mut() {
         if d.sat_id == 2 && d.t_obs_s > 300.0 {
-            d.t_arrival_s += 5.0;
+            d.t_arrival_s += 10.0;
         }
         // Satellite 1's reports between 350 and 360 s arrive 100 s late: too old.
         if d.sat_id == 1 && d.t_obs_s > 350.0 && d.t_obs_s < 360.0 {
