@@ -17,6 +17,7 @@
 //!   tracks, stereo initiation, IMM, out-of-sequence updates, duplicate merging);
 //! * [`imm`], [`triangulate`], [`products`]: IMM estimator, triangulation, per-track
 //!   products (phase, launch, burnout, impact ellipse, class, fire-control quality);
+//! * [`predict`]: forward prediction of an estimate with its uncertainty (fire control);
 //! * [`config`]: the `[tracker]` configuration;
 //! * [`linalg`]: covariance hygiene and chi-square quantiles;
 //! * [`metrics`]: OSPA, GOSPA, RMSE, completeness, purity, ID switches, NEES.
@@ -33,6 +34,7 @@ pub mod imm;
 pub mod linalg;
 pub mod metrics;
 pub mod motion;
+pub mod predict;
 pub mod products;
 pub mod space;
 pub mod triangulate;

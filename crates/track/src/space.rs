@@ -1148,6 +1148,16 @@ impl SpaceTracker {
         self.tracks.iter().filter(|t| t.alive).map(|t| (t.uid, t.id)).collect()
     }
 
+    /// The estimate of live confirmed track `track_id` conditioned on the IMM mode
+    /// `kind`, at its last filter time: `(time s, mode probability, estimate)`; `None`
+    /// for an unknown track or a mode the IMM does not run. Fire control predicts a
+    /// boosting track from its boost-mode estimate (`tl_track::predict`).
+    pub fn mode_estimate(&self, track_id: u64, kind: ModelKind) -> Option<(f64, f64, Gaussian)> {
+        let tr = self.tracks.iter().find(|t| t.alive && t.id == Some(track_id))?;
+        let m = (0..tr.imm.n).find(|&m| tr.imm.kinds[m] == kind)?;
+        Some((tr.imm.t_s, tr.imm.mu[m], tr.imm.modes[m]))
+    }
+
     /// Combined estimates of live confirmed tracks (id, time, estimate).
     pub fn estimates(&self) -> Vec<(u64, f64, Gaussian)> {
         self.tracks

@@ -1,0 +1,148 @@
+//! Forward prediction of a track estimate along one motion model, with its uncertainty:
+//! what a consumer of tracks (fire control) needs to plan on a track's expected path.
+//!
+//! [`predict_states`] steps a [`Gaussian`] estimate through a list of increasing times
+//! with the filter's own prediction ([`crate::filter::predict`], EKF form: `x' = f(x)`,
+//! `P' = Phi P Phi^T + Q` with the model's process noise), so the spread it reports is
+//! the one the tracker itself would carry if no detection came in. Each output state
+//! carries the position and velocity and the largest position standard deviation
+//! (square root of the largest eigenvalue of the 3x3 position covariance).
+//!
+//! The boost model (`ModelKind::Boost`) extrapolates the current thrust acceleration
+//! with the rocket-equation trend `da/dt = a^2 / v_e` and knows nothing of staging: a
+//! prediction across a stage change drifts, and its covariance (the thrust random walk)
+//! is what says how far. Use [`crate::space::SpaceTracker::mode_estimate`] to start from
+//! a track's boost-mode estimate.
+
+use crate::filter::{FilterKind, Gaussian, predict};
+use crate::motion::{ModelKind, MotionParams};
+use nalgebra::{SymmetricEigen, Vector3};
+use tl_core::check::{FieldError, fmt_f64};
+
+/// One predicted state.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PredictedState {
+    /// Time, s since the epoch.
+    pub t_s: f64,
+    /// Predicted position, ECI (TEME), m.
+    pub pos_eci_m: Vector3<f64>,
+    /// Predicted velocity, ECI, m/s.
+    pub vel_eci_m_s: Vector3<f64>,
+    /// Predicted thrust acceleration (state element 6), m/s^2.
+    pub thrust_m_s2: f64,
+    /// Largest position standard deviation, m.
+    pub pos_sigma_max_m: f64,
+}
+
+/// Largest position standard deviation of an estimate, m.
+pub fn pos_sigma_max_m(g: &Gaussian) -> f64 {
+    let pc = g.p.fixed_view::<3, 3>(0, 0).into_owned();
+    SymmetricEigen::new(pc).eigenvalues.max().max(0.0).sqrt()
+}
+
+/// Predict estimate `g` (valid at `t0_s`) with motion model `kind` to each of `times_s`
+/// (increasing, none before `t0_s`). Fails, naming the input, on a time out of order or
+/// a prediction that loses positive definiteness or finiteness.
+///
+/// ```
+/// use tl_track::filter::Gaussian;
+/// use tl_track::motion::{ModelKind, MotionParams, StateCov, StateVec};
+/// use tl_track::predict::predict_states;
+/// let mut x = StateVec::zeros();
+/// x[0] = 7.0e6;
+/// x[4] = 7_500.0;
+/// let g = Gaussian { x, p: StateCov::identity() * 100.0 };
+/// let out = predict_states(&g, 0.0, ModelKind::Ncv, &MotionParams::default(), &[0.0, 10.0]).unwrap();
+/// assert_eq!(out[1].pos_eci_m.y, 75_000.0);
+/// assert!(out[1].pos_sigma_max_m > out[0].pos_sigma_max_m);
+/// ```
+pub fn predict_states(
+    g: &Gaussian,
+    t0_s: f64,
+    kind: ModelKind,
+    params: &MotionParams,
+    times_s: &[f64],
+) -> Result<Vec<PredictedState>, FieldError> {
+    let mut out = Vec::with_capacity(times_s.len());
+    let mut cur = *g;
+    let mut t = t0_s;
+    for (i, &ti) in times_s.iter().enumerate() {
+        if ti.is_nan() || ti < t {
+            return Err(FieldError::new(
+                format!("times_s[{i}]"),
+                fmt_f64(ti),
+                format!(">= {} (increasing, from the estimate's time)", fmt_f64(t)),
+            ));
+        }
+        cur = predict(FilterKind::Ekf, kind, &cur, ti - t, params).map_err(|e| {
+            FieldError::new(
+                format!("times_s[{i}]"),
+                fmt_f64(ti),
+                format!("a time the prediction reaches ({e})"),
+            )
+        })?;
+        t = ti;
+        out.push(PredictedState {
+            t_s: ti,
+            pos_eci_m: Vector3::new(cur.x[0], cur.x[1], cur.x[2]),
+            vel_eci_m_s: Vector3::new(cur.x[3], cur.x[4], cur.x[5]),
+            thrust_m_s2: cur.x[crate::motion::IX_THRUST],
+            pos_sigma_max_m: pos_sigma_max_m(&cur),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::motion::{StateCov, StateVec, propagate};
+
+    /// NCV: position variance of one axis grows as sp^2 + sv^2 t^2 + q t^3 / 3 (the
+    /// closed form of a white-noise acceleration model from independent position and
+    /// velocity errors).
+    #[test]
+    fn ncv_spread_matches_the_closed_form() {
+        let (sp, sv) = (50.0, 3.0);
+        let params = MotionParams::default();
+        let q = params.q_acc_ncv_m2_s3;
+        let mut p = StateCov::identity() * 1e-6;
+        for i in 0..3 {
+            p[(i, i)] = sp * sp;
+            p[(i + 3, i + 3)] = sv * sv;
+        }
+        let x = StateVec::from_column_slice(&[7.0e6, 0.0, 0.0, 0.0, 7_000.0, 1_000.0, 0.0, 0.0]);
+        let g = Gaussian { x, p };
+        let times: Vec<f64> = (0..=12).map(|k| 10.0 * k as f64).collect();
+        let out = predict_states(&g, 0.0, ModelKind::Ncv, &params, &times).unwrap();
+        for s in &out {
+            let t = s.t_s;
+            let want = (sp * sp + sv * sv * t * t + q * t.powi(3) / 3.0).sqrt();
+            assert!((s.pos_sigma_max_m - want).abs() < 1e-6 * want, "t {t}: {} vs {want}", s.pos_sigma_max_m);
+            assert!((s.pos_eci_m - Vector3::new(7.0e6, 7_000.0 * t, 1_000.0 * t)).norm() < 1e-6);
+        }
+    }
+
+    /// Ballistic: the mean follows the model's own propagation over the whole span,
+    /// whatever the intermediate times.
+    #[test]
+    fn mean_is_the_model_propagation() {
+        let params = MotionParams::default();
+        let x = StateVec::from_column_slice(&[6.9e6, 1.0e5, 2.0e5, -500.0, 6_000.0, 3_000.0, 0.0, 0.0]);
+        let g = Gaussian { x, p: StateCov::identity() };
+        let out = predict_states(&g, 100.0, ModelKind::Ballistic, &params, &[103.0, 150.0, 220.0]).unwrap();
+        let direct = propagate(ModelKind::Ballistic, &x, 120.0, &params);
+        let d = out[2].pos_eci_m - Vector3::new(direct[0], direct[1], direct[2]);
+        assert!(d.norm() < 1e-3, "{}", d.norm());
+    }
+
+    #[test]
+    fn times_out_of_order_are_refused() {
+        let g = Gaussian { x: StateVec::zeros(), p: StateCov::identity() };
+        let e =
+            predict_states(&g, 10.0, ModelKind::Ncv, &MotionParams::default(), &[12.0, 11.0]).unwrap_err();
+        assert_eq!(e.field, "times_s[1]");
+        let e = predict_states(&g, 10.0, ModelKind::Ncv, &MotionParams::default(), &[9.0]).unwrap_err();
+        assert_eq!(e.field, "times_s[0]");
+    }
+}
