@@ -71,8 +71,9 @@ impl LiveFeed {
 
     /// Mark the end of the simulation (`status` is shown to the user).
     pub fn finish(&self, status: &str) {
+        // Flag first: a client that has seen the end event must find the feed done.
+        self.inner.done.store(true, Ordering::SeqCst);
         self.send(Msg::End(status.into()));
-        self.inner.done.store(true, Ordering::Relaxed);
     }
 
     fn send(&self, m: Msg) {
@@ -93,7 +94,7 @@ impl LiveFeed {
             "live": true,
             "name": self.inner.name,
             "batches": self.inner.packets.load(Ordering::Relaxed),
-            "done": self.inner.done.load(Ordering::Relaxed),
+            "done": self.inner.done.load(Ordering::SeqCst),
             "lag_s": self.inner.lag_s,
         })
     }
