@@ -264,6 +264,25 @@ pub struct SpaceStats {
     pub refused_updates: u64,
 }
 
+/// One 3-D track update, for diagnostics ([`SpaceTracker::set_update_log`]).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct UpdateRecord {
+    /// Observation time, s.
+    pub t_s: f64,
+    /// Internal track number (unique over the run, tentative tracks included).
+    pub track_uid: u64,
+    /// Confirmed track id, if confirmed before this update.
+    pub track_id: Option<u64>,
+    /// Satellite and sensor of the detection.
+    pub sat_id: u32,
+    /// Sensor on the satellite.
+    pub sensor_id: u32,
+    /// Normalised innovation squared of the angles against the combined prediction (2 dof).
+    pub nis: f64,
+    /// Mode probabilities (boost, ballistic, reentry) after the update.
+    pub mode_prob: [f64; 3],
+}
+
 /// First invalid detection seen (for messages).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rejection {
@@ -424,6 +443,7 @@ pub struct SpaceTracker {
     lap: Lap,
     clusters: Clusters,
     frame: Vec<Detection>,
+    update_log: Option<Vec<UpdateRecord>>,
 }
 
 const MODEL_ORDER: [ModelKind; 3] = [ModelKind::Boost, ModelKind::Ballistic, ModelKind::Reentry];
@@ -451,7 +471,18 @@ impl SpaceTracker {
             lap: Lap::new(),
             clusters: Clusters::default(),
             frame: Vec::new(),
+            update_log: None,
         })
+    }
+
+    /// Keep a record of every 3-D track update (diagnostics; off by default).
+    pub fn set_update_log(&mut self, on: bool) {
+        self.update_log = if on { Some(Vec::new()) } else { None };
+    }
+
+    /// Take the update records gathered since the last call (empty when the log is off).
+    pub fn take_update_log(&mut self) -> Vec<UpdateRecord> {
+        self.update_log.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     /// The configuration.
@@ -604,6 +635,7 @@ impl SpaceTracker {
         let mut priors: Vec<(usize, ImmPrior)> = Vec::new();
         let mut pairs: Vec<(u32, u32)> = Vec::new();
         let mut costs: Vec<f64> = Vec::new();
+        let mut pair_d2: Vec<f64> = Vec::new();
         let ln_clutter = (self.cfg.pd / ((1.0 - self.cfg.pd) * self.cfg.clutter_density_sr)).ln();
         for (ti, tr) in self.tracks.iter().enumerate() {
             if !tr.alive || t < tr.imm.t_s {
@@ -637,6 +669,7 @@ impl SpaceTracker {
                     && inn.d2 <= self.cfg.gate_d2
                 {
                     pairs.push((pi, j as u32));
+                    pair_d2.push(inn.d2);
                     costs.push(
                         inn.d2 + inn.s.ln_det() + 2.0 * (2.0 * std::f64::consts::PI).ln() - 2.0 * ln_clutter,
                     );
@@ -686,6 +719,27 @@ impl SpaceTracker {
                 Ok(post) => {
                     used[j as usize] = true;
                     self.stats.updates_3d += 1;
+                    if let Some(log) = self.update_log.as_mut() {
+                        let tr = &self.tracks[ti];
+                        let nis = pairs
+                            .iter()
+                            .zip(&pair_d2)
+                            .find(|(p, _)| p.0 == k as u32 && p.1 == j)
+                            .map_or(f64::NAN, |(_, d)| *d);
+                        let mut mp = [0.0; 3];
+                        for (m, kind) in MODEL_ORDER.iter().enumerate() {
+                            mp[m] = post.prob(*kind);
+                        }
+                        log.push(UpdateRecord {
+                            t_s: t,
+                            track_uid: tr.uid,
+                            track_id: tr.id,
+                            sat_id: sat,
+                            sensor_id: d0.sensor_id,
+                            nis,
+                            mode_prob: mp,
+                        });
+                    }
                     let tr = &mut self.tracks[ti];
                     tr.imm = post;
                     tr.t_last_update = t;
