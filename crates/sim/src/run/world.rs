@@ -69,4 +69,7 @@ pub struct World {
     /// detection until its arrival time. No truth here: the scoring-only truth ids go to
     /// the `detections` table only.
     pub detections: Vec<tl_core::detection::Detection>,
+    /// Scoring only (never given to the tracker): the truth object id of each entry of
+    /// `detections` (same order; -1 for a false alarm).
+    pub detection_truth_ids: Vec<i64>,
 }

@@ -125,6 +125,7 @@ impl Stage for DetectionsStage<'_> {
 
     fn step(&mut self, world: &mut World, out: &mut Outputs) -> Result<(), RunError> {
         world.detections.clear();
+        world.detection_truth_ids.clear();
         let Some(system) = &self.system else { return Ok(()) };
         let p = self.p;
         let t = world.t_s;
@@ -231,6 +232,7 @@ impl Stage for DetectionsStage<'_> {
                 )?;
             }
             world.detections.extend_from_slice(&self.batch.detections);
+            world.detection_truth_ids.extend_from_slice(&self.batch.truth_ids);
         }
         Ok(())
     }
