@@ -62,13 +62,28 @@ pub fn predict(
     dt: f64,
     params: &MotionParams,
 ) -> Result<Gaussian, CovError> {
-    let (mut x, mut p) = if dt == 0.0 {
-        (g.x, g.p)
+    predict_with_stm(filter, model, g, dt, params).map(|(g, _)| g)
+}
+
+/// [`predict`], also returning the state-transition matrix `Phi` of the mean (the EKF's
+/// own; for the CKF the variational equations along the mean). The rows a model
+/// constraint resets (the thrust outside the thrusting models) are zero, so
+/// `Phi C` carries a cross-covariance `C` of the state with anything else (a consider
+/// parameter) through the prediction.
+pub fn predict_with_stm(
+    filter: FilterKind,
+    model: ModelKind,
+    g: &Gaussian,
+    dt: f64,
+    params: &MotionParams,
+) -> Result<(Gaussian, StateCov), CovError> {
+    let (mut x, mut p, mut phi) = if dt == 0.0 {
+        (g.x, g.p, StateCov::identity())
     } else {
         match filter {
             FilterKind::Ekf => {
                 let (y, phi) = propagate_with_stm(model, &g.x, dt, params);
-                (y, phi * g.p * phi.transpose() + process_noise(model, &g.x, dt, params))
+                (y, phi * g.p * phi.transpose() + process_noise(model, &g.x, dt, params), phi)
             }
             FilterKind::Ckf => {
                 let pts = cubature_points(&g.x, &g.p)?;
@@ -85,16 +100,22 @@ pub fn predict(
                     cov += d * d.transpose();
                 }
                 cov /= (2 * NX) as f64;
-                (mean, cov + process_noise(model, &g.x, dt, params))
+                let (_, phi) = propagate_with_stm(model, &g.x, dt, params);
+                (mean, cov + process_noise(model, &g.x, dt, params), phi)
             }
         }
     };
     apply_mode_constraints(model, &mut x, &mut p, params);
+    if !model.is_thrusting() {
+        for j in 0..NX {
+            phi[(crate::motion::IX_THRUST, j)] = 0.0;
+        }
+    }
     guard_pd(&mut p)?;
     if x.iter().any(|v| !v.is_finite()) {
         return Err(CovError::NonFinite);
     }
-    Ok(Gaussian { x, p })
+    Ok((Gaussian { x, p }, phi))
 }
 
 /// A measurement model with `M` components.
@@ -199,6 +220,84 @@ pub fn update<const M: usize>(g: &Gaussian, inn: &Innovation<M>) -> Result<Gauss
         return Err(CovError::NonFinite);
     }
     Ok(Gaussian { x, p })
+}
+
+/// Cross-covariance of a state with one sensor's pointing bias (a 3-vector, rad), NX x 3.
+pub type BiasCross = SMatrix<f64, NX, 3>;
+
+/// Result of a consider (Schmidt-Kalman) update: the posterior, the gain, and the
+/// innovation statistics with the bias included.
+#[derive(Clone, Copy, Debug)]
+pub struct ConsiderUpdate<const M: usize> {
+    /// Posterior.
+    pub g: Gaussian,
+    /// Gain `K`.
+    pub k: SMatrix<f64, NX, M>,
+    /// Linearised measurement matrix of the state.
+    pub h: SMatrix<f64, M, NX>,
+    /// Squared Mahalanobis distance of the innovation against `S` with the bias terms.
+    pub d2: f64,
+    /// Gaussian log-likelihood of the innovation.
+    pub log_likelihood: f64,
+}
+
+/// Schmidt-Kalman ("consider") update: the measurement error is a white part (the
+/// model's `R`, inside `inn`) plus `H_b b`, `b` a bias of the sensor that is not
+/// estimated, with covariance `b_var I3` and cross-covariance `c` with the state
+/// (Schmidt 1966; e.g. Bar-Shalom, Li & Kirubarajan 2001, sec. 11.5 on consider
+/// parameters):
+///
+/// `S = H P H^T + R + H C H_b^T + H_b C^T H^T + b_var H_b H_b^T`, `G = P H^T + C H_b^T`,
+/// `K = G S^-1`, `x+ = x + K nu`, `P+ = P - K G^T - G K^T + K S K^T` (the error covariance
+/// for any gain; with this `K` it equals `P - K S K^T`).
+///
+/// The caller updates every cross-covariance block `C_m` of the state with
+/// `C_m+ = C_m - K (H C_m + [m is this sensor] b_var H_b)` ([`consider_cross_update`]).
+pub fn update_consider<const M: usize>(
+    g: &Gaussian,
+    inn: &Innovation<M>,
+    hb: &SMatrix<f64, M, 3>,
+    b_var: f64,
+    c: &BiasCross,
+) -> Result<ConsiderUpdate<M>, CovError> {
+    let h = inn.h;
+    let hc = h * c; // M x 3
+    let s0 = h * g.p * h.transpose() + inn.r_eff;
+    let s = s0 + hc * hb.transpose() + hb * hc.transpose() + hb * hb.transpose() * b_var;
+    let sf = SpdFactor::new(&s).ok_or(CovError::NotPositiveDefinite)?;
+    let gm = g.p * h.transpose() + c * hb.transpose(); // NX x M
+    let mut k = SMatrix::<f64, NX, M>::zeros();
+    for i in 0..NX {
+        let row: SVector<f64, M> = gm.row(i).transpose();
+        k.set_row(i, &sf.solve(&row).transpose());
+    }
+    let x = g.x + k * inn.nu;
+    let kg = k * gm.transpose();
+    let mut p = g.p - kg - kg.transpose() + k * s * k.transpose();
+    guard_pd(&mut p)?;
+    if x.iter().any(|v| !v.is_finite()) {
+        return Err(CovError::NonFinite);
+    }
+    let d2 = sf.mahalanobis2(&inn.nu);
+    let ll = -0.5 * (d2 + sf.ln_det() + M as f64 * (2.0 * std::f64::consts::PI).ln());
+    Ok(ConsiderUpdate { g: Gaussian { x, p }, k, h, d2, log_likelihood: ll })
+}
+
+/// The cross-covariance update of a consider update: block `c` (of the measuring sensor
+/// when `own`) after the update with gain `k` and state matrix `h`.
+pub fn consider_cross_update<const M: usize>(
+    c: &BiasCross,
+    k: &SMatrix<f64, NX, M>,
+    h: &SMatrix<f64, M, NX>,
+    hb: &SMatrix<f64, M, 3>,
+    b_var: f64,
+    own: bool,
+) -> BiasCross {
+    let mut d = h * c;
+    if own {
+        d += hb * b_var;
+    }
+    c - k * d
 }
 
 /// A 3-D Cartesian position measurement (radar-like sources, the peer benchmark).

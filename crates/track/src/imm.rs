@@ -13,9 +13,13 @@
 //! `p_jj = exp(-dt / tau_j)`, and the leaving probability `1 - p_jj` is shared among the
 //! other modes in proportion to configured weights.
 
-use crate::filter::{FilterKind, Gaussian, Innovation, MeasurementModel, innovation, predict, update};
+use crate::filter::{
+    BiasCross, FilterKind, Gaussian, Innovation, MeasurementModel, consider_cross_update, innovation,
+    predict_with_stm, update, update_consider,
+};
 use crate::linalg::{CovError, guard_pd};
 use crate::motion::{ModelKind, MotionParams, StateCov, StateVec};
+use nalgebra::SMatrix;
 use serde::{Deserialize, Serialize};
 use tl_core::check::{FieldError, positive};
 
@@ -39,12 +43,20 @@ pub struct ImmConfig {
 impl Default for ImmConfig {
     fn default() -> Self {
         Self {
-            modes: vec![ModelKind::Boost, ModelKind::Ballistic, ModelKind::Reentry],
-            sojourn_s: vec![120.0, 600.0, 300.0],
-            // boost -> ballistic (burnout, staging coast); ballistic -> boost (next stage)
-            // or reentry; reentry -> ballistic (skip-out, rare).
-            switch_weight: vec![vec![0.0, 1.0, 0.0], vec![0.3, 0.0, 0.7], vec![0.0, 1.0, 0.0]],
-            initial_prob: vec![0.5, 0.4, 0.1],
+            modes: vec![ModelKind::Boost, ModelKind::Staging, ModelKind::Ballistic, ModelKind::Reentry],
+            // Stages burn 55-150 s (docs/models/threat.md); a staging jump lasts one
+            // update interval; midcourse and reentry as before.
+            sojourn_s: vec![60.0, 2.0, 600.0, 300.0],
+            // boost -> staging (next stage) or ballistic (burnout); staging -> boost (the
+            // new stage burning) or ballistic (a coast after the separation); ballistic ->
+            // staging (ignition after a coast) or reentry; reentry -> ballistic.
+            switch_weight: vec![
+                vec![0.0, 0.5, 0.5, 0.0],
+                vec![0.9, 0.0, 0.1, 0.0],
+                vec![0.0, 0.3, 0.0, 0.7],
+                vec![0.0, 0.0, 1.0, 0.0],
+            ],
+            initial_prob: vec![0.45, 0.05, 0.4, 0.1],
         }
     }
 }
@@ -142,6 +154,18 @@ pub struct ImmPrior {
     pub n: usize,
     /// Models.
     pub kinds: [ModelKind; MAX_MODES],
+    /// Mixing weights `mix[j][i] = mu_(i|j)` used for mode `j`.
+    pub mix: [[f64; MAX_MODES]; MAX_MODES],
+    /// State-transition matrix of each mode's prediction (from its mixed mean).
+    pub phi: [StateCov; MAX_MODES],
+}
+
+/// Per-mode cross-covariances of an IMM's states with one sensor's pointing bias.
+pub type ModeCross = [BiasCross; MAX_MODES];
+
+/// A zero [`ModeCross`] (a sensor not yet correlated with the track).
+pub fn zero_cross() -> ModeCross {
+    [SMatrix::zeros(); MAX_MODES]
 }
 
 impl ImmState {
@@ -168,6 +192,11 @@ impl ImmState {
         (0..self.n).find(|&i| self.kinds[i] == kind).map_or(0.0, |i| self.mu[i])
     }
 
+    /// Total probability of the thrusting models (boost and staging).
+    pub fn prob_thrusting(&self) -> f64 {
+        (0..self.n).filter(|&i| self.kinds[i].is_thrusting()).map(|i| self.mu[i]).sum()
+    }
+
     /// Mix and predict to `t_s`.
     pub fn predict(
         &self,
@@ -184,8 +213,10 @@ impl ImmState {
             c[j] = (0..n).map(|i| p[i][j] * self.mu[i]).sum();
         }
         let mut out = self.modes;
+        let mut mix = [[0.0; MAX_MODES]; MAX_MODES];
+        let mut phi = [StateCov::identity(); MAX_MODES];
         for j in 0..n {
-            let mut w = [0.0; MAX_MODES];
+            let w = &mut mix[j];
             for i in 0..n {
                 w[i] = if c[j] > 0.0 {
                     p[i][j] * self.mu[i] / c[j]
@@ -196,9 +227,11 @@ impl ImmState {
                 };
             }
             let mixed = combine(&self.modes[..n], &w[..n]);
-            out[j] = predict(filter, self.kinds[j], &mixed, dt, params)?;
+            let (g, f) = predict_with_stm(filter, self.kinds[j], &mixed, dt, params)?;
+            out[j] = g;
+            phi[j] = f;
         }
-        Ok(ImmPrior { t_s, modes: out, c, n, kinds: self.kinds })
+        Ok(ImmPrior { t_s, modes: out, c, n, kinds: self.kinds, mix, phi })
     }
 }
 
@@ -240,26 +273,61 @@ impl ImmPrior {
         if !any {
             return Err(CovError::NotPositiveDefinite);
         }
-        let lmax = ll[..n].iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-        let mut mu = [0.0; MAX_MODES];
-        let mut s = 0.0;
+        let mu = posterior_probs(&self.c, &ll, n);
+        Ok(ImmState { t_s: self.t_s, n, kinds: self.kinds, modes, mu })
+    }
+
+    /// Carry per-mode cross-covariances `c` (of the posterior this prior was predicted
+    /// from) through the mixing and the prediction: `C_j = Phi_j sum_i mu_(i|j) C_i`.
+    pub fn propagate_cross(&self, c: &ModeCross) -> ModeCross {
+        let mut out = zero_cross();
+        for j in 0..self.n {
+            let mut m = BiasCross::zeros();
+            for i in 0..self.n {
+                if self.mix[j][i] != 0.0 {
+                    m += c[i] * self.mix[j][i];
+                }
+            }
+            out[j] = self.phi[j] * m;
+        }
+        out
+    }
+
+    /// Update every mode with a measurement whose error is white (`m`'s `R`) plus
+    /// `H_b b` for the pointing bias `b` of the measuring sensor (variance `b_var` per
+    /// axis), by the consider (Schmidt-Kalman) update ([`update_consider`]). `cross`
+    /// holds the prior cross-covariances of the track's modes with each sensor bias it is
+    /// correlated with ([`Self::propagate_cross`]); `own` is the measuring sensor's
+    /// block. On success the blocks are updated in place; on error they are untouched.
+    pub fn update_consider<const M: usize, Mm: MeasurementModel<M>>(
+        &self,
+        filter: FilterKind,
+        m: &Mm,
+        hb: &SMatrix<f64, M, 3>,
+        b_var: f64,
+        cross: &mut [ModeCross],
+        own: usize,
+    ) -> Result<ImmState, CovError> {
+        let n = self.n;
+        let mut modes = self.modes;
+        let mut ll = [f64::NEG_INFINITY; MAX_MODES];
+        let mut new_cross: Vec<ModeCross> = cross.to_vec();
+        let mut any = false;
         for j in 0..n {
-            mu[j] = if ll[j].is_finite() { (ll[j] - lmax).exp() * self.c[j] } else { 0.0 };
-            s += mu[j];
+            let Ok(inn) = innovation(filter, &self.modes[j], m) else { continue };
+            let Ok(u) = update_consider(&self.modes[j], &inn, hb, b_var, &cross[own][j]) else { continue };
+            modes[j] = u.g;
+            ll[j] = u.log_likelihood;
+            for (bi, blk) in new_cross.iter_mut().enumerate() {
+                blk[j] = consider_cross_update(&cross[bi][j], &u.k, &u.h, hb, b_var, bi == own);
+            }
+            any = true;
         }
-        if s > 0.0 && s.is_finite() {
-            mu.iter_mut().for_each(|v| *v /= s);
-        } else {
-            mu = self.c;
+        if !any {
+            return Err(CovError::NotPositiveDefinite);
         }
-        // Keep every mode alive (a floor avoids a mode being lost to round-off).
-        let floor = 1e-6;
-        let mut s2 = 0.0;
-        for v in mu.iter_mut().take(n) {
-            *v = v.max(floor);
-            s2 += *v;
-        }
-        mu.iter_mut().take(n).for_each(|v| *v /= s2);
+        let mu = posterior_probs(&self.c, &ll, n);
+        cross.copy_from_slice(&new_cross);
         Ok(ImmState { t_s: self.t_s, n, kinds: self.kinds, modes, mu })
     }
 
@@ -267,6 +335,31 @@ impl ImmPrior {
     pub fn into_state(self) -> ImmState {
         ImmState { t_s: self.t_s, n: self.n, kinds: self.kinds, modes: self.modes, mu: self.c }
     }
+}
+
+/// Mode probabilities after an update: `mu_j ~ c_j L_j` (log-likelihoods `ll`), with a
+/// floor of 1e-6 so that no mode is lost to round-off.
+fn posterior_probs(c: &[f64; MAX_MODES], ll: &[f64; MAX_MODES], n: usize) -> [f64; MAX_MODES] {
+    let lmax = ll[..n].iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let mut mu = [0.0; MAX_MODES];
+    let mut s = 0.0;
+    for j in 0..n {
+        mu[j] = if ll[j].is_finite() { (ll[j] - lmax).exp() * c[j] } else { 0.0 };
+        s += mu[j];
+    }
+    if s > 0.0 && s.is_finite() {
+        mu.iter_mut().for_each(|v| *v /= s);
+    } else {
+        mu = *c;
+    }
+    let floor = 1e-6;
+    let mut s2 = 0.0;
+    for v in mu.iter_mut().take(n) {
+        *v = v.max(floor);
+        s2 += *v;
+    }
+    mu.iter_mut().take(n).for_each(|v| *v /= s2);
+    mu
 }
 
 /// Moment-matched mixture of Gaussians with weights `w` (normalised here).
@@ -294,12 +387,16 @@ mod tests {
         let cfg = ImmConfig::default();
         cfg.validate("imm").unwrap();
         let p = cfg.transition(10.0);
-        for i in 0..3 {
-            let s: f64 = p[i][..3].iter().sum();
+        let n = cfg.modes.len();
+        for i in 0..n {
+            let s: f64 = p[i][..n].iter().sum();
             assert!((s - 1.0).abs() < 1e-12);
             assert!((p[i][i] - (-10.0 / cfg.sojourn_s[i]).exp()).abs() < 1e-12);
         }
-        assert_eq!(p[0][2], 0.0);
+        // Boost never goes straight to reentry.
+        let ib = cfg.modes.iter().position(|m| *m == ModelKind::Boost).unwrap();
+        let ir = cfg.modes.iter().position(|m| *m == ModelKind::Reentry).unwrap();
+        assert_eq!(p[ib][ir], 0.0);
         let bad = ImmConfig { initial_prob: vec![1.0], ..Default::default() };
         assert_eq!(bad.validate("imm").unwrap_err().field, "imm.initial_prob");
     }

@@ -59,17 +59,28 @@ pub enum ModelKind {
     Ballistic,
     /// Gravity + thrust along the velocity with an estimated magnitude.
     Boost,
+    /// The boost dynamics with a much larger thrust random walk
+    /// ([`MotionParams::q_thrust_staging_m2_s5`]): the IMM mode that lets the thrust
+    /// acceleration jump at a staging or an ignition.
+    Staging,
     /// Gravity + drag with an estimated inverse ballistic coefficient.
     Reentry,
 }
 
 impl ModelKind {
+    /// True for the models with thrust (boost and staging).
+    #[inline]
+    pub fn is_thrusting(self) -> bool {
+        matches!(self, ModelKind::Boost | ModelKind::Staging)
+    }
+
     /// Stable lower-case name.
     pub fn as_str(self) -> &'static str {
         match self {
             ModelKind::Ncv => "ncv",
             ModelKind::Ballistic => "ballistic",
             ModelKind::Boost => "boost",
+            ModelKind::Staging => "staging",
             ModelKind::Reentry => "reentry",
         }
     }
@@ -89,11 +100,21 @@ pub struct MotionParams {
     pub q_acc_reentry_m2_s3: f64,
     /// PSD of the thrust-acceleration random walk, m^2/s^5.
     pub q_thrust_m2_s5: f64,
+    /// PSD of the thrust-acceleration random walk of the staging model, m^2/s^5: a jump
+    /// of `da` at a random instant of an interval `dt` has the variance of a random walk
+    /// with PSD `da^2 / dt` (position and velocity moments agree too).
+    pub q_thrust_staging_m2_s5: f64,
     /// PSD of the inverse-ballistic-coefficient random walk, (m^2/kg)^2/s.
     pub q_drag_m4_kg2_s: f64,
     /// Effective exhaust velocity used for the thrust trend `da/dt = a^2/v_e`, m/s
     /// (Isp 250-300 s gives 2,450-2,940 m/s). 0 disables the trend.
     pub exhaust_velocity_m_s: f64,
+    /// Thrust acceleration at which the trend stops growing, m/s^2: the trend is
+    /// `a^2/v_e (1 - a/a_max)` (0 above `a_max`). Without it `da/dt = a^2/v_e` reaches
+    /// infinity after `v_e/a` (29 s from 100 m/s^2), so a coasting track of a burnt-out
+    /// booster would diverge. The boosters of docs/models/threat.md end their last
+    /// stage at 75-130 m/s^2 (`examples/boost_fit.rs`); default 150.
+    pub max_thrust_m_s2: f64,
     /// Standard deviation given to the thrust element outside the boost model, m/s^2.
     pub thrust_reset_std_m_s2: f64,
     /// Sea-level density of the exponential atmosphere, kg/m^3.
@@ -112,8 +133,10 @@ impl Default for MotionParams {
             q_acc_boost_m2_s3: 5.0,
             q_acc_reentry_m2_s3: 1.0,
             q_thrust_m2_s5: 0.5,
+            q_thrust_staging_m2_s5: 900.0,
             q_drag_m4_kg2_s: 1e-9,
-            exhaust_velocity_m_s: 2_600.0,
+            exhaust_velocity_m_s: 2_900.0,
+            max_thrust_m_s2: 150.0,
             thrust_reset_std_m_s2: 8.0,
             rho0_kg_m3: 1.225,
             scale_height_m: 7_200.0,
@@ -131,8 +154,10 @@ impl MotionParams {
         non_negative("q_acc_boost_m2_s3", self.q_acc_boost_m2_s3).map_err(f)?;
         non_negative("q_acc_reentry_m2_s3", self.q_acc_reentry_m2_s3).map_err(f)?;
         non_negative("q_thrust_m2_s5", self.q_thrust_m2_s5).map_err(f)?;
+        non_negative("q_thrust_staging_m2_s5", self.q_thrust_staging_m2_s5).map_err(f)?;
         non_negative("q_drag_m4_kg2_s", self.q_drag_m4_kg2_s).map_err(f)?;
         non_negative("exhaust_velocity_m_s", self.exhaust_velocity_m_s).map_err(f)?;
+        positive("max_thrust_m_s2", self.max_thrust_m_s2).map_err(f)?;
         positive("thrust_reset_std_m_s2", self.thrust_reset_std_m_s2).map_err(f)?;
         non_negative("rho0_kg_m3", self.rho0_kg_m3).map_err(f)?;
         positive("scale_height_m", self.scale_height_m).map_err(f)?;
@@ -144,7 +169,7 @@ impl MotionParams {
         match kind {
             ModelKind::Ncv => self.q_acc_ncv_m2_s3,
             ModelKind::Ballistic => self.q_acc_ballistic_m2_s3,
-            ModelKind::Boost => self.q_acc_boost_m2_s3,
+            ModelKind::Boost | ModelKind::Staging => self.q_acc_boost_m2_s3,
             ModelKind::Reentry => self.q_acc_reentry_m2_s3,
         }
     }
@@ -203,7 +228,7 @@ pub fn acceleration(kind: ModelKind, x: &StateVec, p: &MotionParams) -> Vector3<
     match kind {
         ModelKind::Ncv => Vector3::zeros(),
         ModelKind::Ballistic => accel_j2(&r),
-        ModelKind::Boost => {
+        ModelKind::Boost | ModelKind::Staging => {
             let v = air_velocity(x);
             let vn = v.norm();
             let t = if vn > 1e-3 { v * (x[IX_THRUST] / vn) } else { r * (x[IX_THRUST] / r.norm()) };
@@ -227,11 +252,22 @@ pub fn derivative(kind: ModelKind, x: &StateVec, p: &MotionParams) -> StateVec {
     d[3] = a.x;
     d[4] = a.y;
     d[5] = a.z;
-    if kind == ModelKind::Boost && p.exhaust_velocity_m_s > 0.0 {
-        let at = x[IX_THRUST].max(0.0);
-        d[IX_THRUST] = at * at / p.exhaust_velocity_m_s;
+    if kind.is_thrusting() && p.exhaust_velocity_m_s > 0.0 {
+        d[IX_THRUST] = thrust_trend(x[IX_THRUST], p).0;
     }
     d
+}
+
+/// The thrust trend `f(a) = a^2/v_e (1 - a/a_max)` for `0 <= a <= a_max` (0 outside)
+/// and its derivative `df/da`, m/s^3 and 1/s.
+#[inline]
+pub fn thrust_trend(a: f64, p: &MotionParams) -> (f64, f64) {
+    if a <= 0.0 || a >= p.max_thrust_m_s2 || p.exhaust_velocity_m_s <= 0.0 {
+        return (0.0, 0.0);
+    }
+    let ve = p.exhaust_velocity_m_s;
+    let am = p.max_thrust_m_s2;
+    (a * a / ve * (1.0 - a / am), a / ve * (2.0 - 3.0 * a / am))
 }
 
 /// Gravity gradient of the point-mass term, `d g / d r` (1/s^2).
@@ -258,7 +294,7 @@ pub fn jacobian(kind: ModelKind, x: &StateVec, p: &MotionParams) -> StateCov {
     let mut dvdr = g;
     let mut dvdv = Matrix3::zeros();
     match kind {
-        ModelKind::Boost => {
+        ModelKind::Boost | ModelKind::Staging => {
             let v = air_velocity(x);
             let vn = v.norm();
             if vn > 1e-3 {
@@ -272,9 +308,7 @@ pub fn jacobian(kind: ModelKind, x: &StateVec, p: &MotionParams) -> StateCov {
                     a[(3 + i, IX_THRUST)] = u[i];
                 }
             }
-            if p.exhaust_velocity_m_s > 0.0 {
-                a[(IX_THRUST, IX_THRUST)] = 2.0 * x[IX_THRUST].max(0.0) / p.exhaust_velocity_m_s;
-            }
+            a[(IX_THRUST, IX_THRUST)] = thrust_trend(x[IX_THRUST], p).1;
         }
         ModelKind::Reentry => {
             let (rho, vr) = drag_terms(x, p);
@@ -427,11 +461,12 @@ pub fn process_noise(kind: ModelKind, x: &StateVec, dt: f64, p: &MotionParams) -
         q[(idx, idx)] += psd * aa;
     };
     match kind {
-        ModelKind::Boost => {
+        ModelKind::Boost | ModelKind::Staging => {
             let v = air_velocity(x);
             let vn = v.norm();
             let u = if vn > 1e-3 { v / vn } else { pos(x).normalize() };
-            wiener(&mut q, &u, 1.0, IX_THRUST, p.q_thrust_m2_s5);
+            let qt = if kind == ModelKind::Staging { p.q_thrust_staging_m2_s5 } else { p.q_thrust_m2_s5 };
+            wiener(&mut q, &u, 1.0, IX_THRUST, qt);
             q[(IX_DRAG, IX_DRAG)] += p.q_drag_m4_kg2_s * dt;
         }
         ModelKind::Reentry => {
@@ -454,7 +489,7 @@ pub fn process_noise(kind: ModelKind, x: &StateVec, dt: f64, p: &MotionParams) -
 /// boost model the thrust is zero with the reset spread, uncorrelated with the rest.
 #[inline]
 pub fn apply_mode_constraints(kind: ModelKind, x: &mut StateVec, pc: &mut StateCov, p: &MotionParams) {
-    if kind != ModelKind::Boost {
+    if !kind.is_thrusting() {
         x[IX_THRUST] = 0.0;
         for i in 0..NX {
             pc[(i, IX_THRUST)] = 0.0;
@@ -528,12 +563,29 @@ mod tests {
 
     #[test]
     fn boost_thrust_follows_rocket_equation() {
-        // da/dt = a^2/v_e integrates to 1/a(t) = 1/a0 - t/v_e.
-        let p = MotionParams { exhaust_velocity_m_s: 2_500.0, ..Default::default() };
+        // da/dt = a^2/v_e integrates to 1/a(t) = 1/a0 - t/v_e (a_max far away).
+        let p = MotionParams { exhaust_velocity_m_s: 2_500.0, max_thrust_m_s2: 1e12, ..Default::default() };
         let x = st(Vector3::new(6.4e6, 0.0, 0.0), Vector3::new(500.0, 100.0, 0.0), 20.0, 0.0);
         let y = propagate(ModelKind::Boost, &x, 60.0, &p);
         let expect = 1.0 / (1.0 / 20.0 - 60.0 / 2_500.0);
         assert!((y[IX_THRUST] - expect).abs() / expect < 1e-6, "{} vs {expect}", y[IX_THRUST]);
+    }
+
+    #[test]
+    fn saturated_thrust_trend_matches_closed_form_and_stays_bounded() {
+        // da/dt = a^2/v_e (1 - k a), k = 1/a_max: G(a) = k ln(a / (1 - k a)) - 1/a grows
+        // as t/v_e. From 100 m/s^2 the unsaturated trend would blow up after 29 s.
+        let p = MotionParams { exhaust_velocity_m_s: 2_900.0, max_thrust_m_s2: 150.0, ..Default::default() };
+        let k = 1.0 / p.max_thrust_m_s2;
+        let g = |a: f64| k * (a / (1.0 - k * a)).ln() - 1.0 / a;
+        let x = st(Vector3::new(6.6e6, 0.0, 0.0), Vector3::new(3_000.0, 2_000.0, 0.0), 100.0, 0.0);
+        for dt in [10.0, 25.0, 60.0] {
+            let y = propagate(ModelKind::Boost, &x, dt, &p);
+            let a = y[IX_THRUST];
+            assert!(a > 100.0 && a < 150.0, "{a}");
+            let lhs = g(a) - g(100.0);
+            assert!((lhs - dt / p.exhaust_velocity_m_s).abs() < 1e-7, "dt {dt}: {lhs} vs {}", dt / 2_900.0);
+        }
     }
 
     #[test]

@@ -41,7 +41,7 @@
 
 use crate::assign::{Clusters, Lap};
 use crate::filter::{AngleMeas, AngleRateMeas, FilterKind, Gaussian, MeasurementModel, innovation};
-use crate::imm::{ImmConfig, ImmPrior, ImmState};
+use crate::imm::{ImmConfig, ImmPrior, ImmState, ModeCross, zero_cross};
 use crate::linalg::{SpdFactor, guard_pd};
 use crate::motion::{
     IX_DRAG, IX_THRUST, ModelKind, MotionParams, StateCov, StateVec, process_noise, propagate_with_stm,
@@ -116,6 +116,13 @@ pub struct SpaceConfig {
     pub merge_d2: f64,
     /// Smallest interval between two reports of one track, s (0: every update).
     pub report_every_s: f64,
+    /// Pointing-bias standard deviation per axis of every sensor, urad: the part of each
+    /// detection's covariance that is a bias fixed in the satellite's nadir frame (x
+    /// along track, z to nadir) and shared by all of that sensor's detections. It is
+    /// taken out of the white noise and handled as a consider parameter
+    /// (Schmidt-Kalman); 0 treats the whole covariance as white. A run sets it per
+    /// sensor from the payloads ([`SpaceTracker::set_pointing_bias`]).
+    pub pointing_bias_urad: f64,
 }
 
 impl Default for SpaceConfig {
@@ -149,6 +156,7 @@ impl Default for SpaceConfig {
             max_pos_std_m: 50_000.0,
             merge_d2: 16.8,
             report_every_s: 0.0,
+            pointing_bias_urad: 0.0,
         }
     }
 }
@@ -194,6 +202,7 @@ impl SpaceConfig {
         positive("max_pos_std_m", self.max_pos_std_m).map_err(f)?;
         positive("merge_d2", self.merge_d2).map_err(f)?;
         non_negative("report_every_s", self.report_every_s).map_err(f)?;
+        in_range("pointing_bias_urad", self.pointing_bias_urad, 0.0, 1e5).map_err(f)?;
         Ok(())
     }
 }
@@ -354,6 +363,9 @@ struct LosTrack {
     p: Matrix4<f64>,
     hits: u32,
     alive: bool,
+    /// Pointing-bias variance of its sensor, rad^2 (common to all its detections, so
+    /// not in its filter: added to the line of sight it hands to triangulation).
+    bias_var: f64,
 }
 
 impl LosTrack {
@@ -419,6 +431,56 @@ struct Track3 {
     products: ProductState,
     last_products: Option<Products>,
     alive: bool,
+    /// Cross-covariances of the modes with the pointing biases of the sensors that
+    /// observed the track (consider parameters), most recent last.
+    bias: Vec<BiasBlock>,
+}
+
+/// Cross-covariance of a track with one sensor's pointing bias.
+#[derive(Clone, Debug)]
+struct BiasBlock {
+    /// `(sat << 16) | sensor`.
+    key: u64,
+    /// Last time this sensor updated the track, s.
+    last_t: f64,
+    /// Per-mode cross-covariances (at the track's filter time).
+    c: ModeCross,
+}
+
+/// Most sensors whose pointing bias a track keeps a cross-covariance with; the least
+/// recently used is dropped beyond this (its correlation with the state is forgotten,
+/// which matters only if that sensor sees the track again).
+pub const MAX_BIAS_BLOCKS: usize = 16;
+
+fn sensor_key(sat: u32, sensor: u32) -> u64 {
+    ((sat as u64) << 16) | sensor as u64
+}
+
+/// The satellite's nadir frame (x along track, y = z x x, z to nadir) as the columns of a
+/// matrix: the frame a payload's pointing bias is fixed in.
+fn nadir_frame(pos: &Vector3<f64>, vel: &Vector3<f64>) -> nalgebra::Matrix3<f64> {
+    let z = -pos.normalize();
+    let mut x = vel - z * vel.dot(&z);
+    let n = x.norm();
+    if n < 1e-9 {
+        x = if z.x.abs() < 0.9 { Vector3::x() } else { Vector3::y() };
+        x -= z * x.dot(&z);
+        x /= x.norm();
+    } else {
+        x /= n;
+    }
+    let y = z.cross(&x);
+    nalgebra::Matrix3::from_columns(&[x, y, z])
+}
+
+/// Angle offsets (along `e1`, `e2` of the LOS basis at `u`) caused by a pointing bias
+/// `b` (rotation vector in the nadir frame `frame`): `b_eci x u` projected, i.e. rows
+/// `(u x e_k)^T frame`.
+fn bias_map(u: &Vector3<f64>, frame: &nalgebra::Matrix3<f64>) -> SMatrix<f64, 2, 3> {
+    let (e1, e2) = tl_core::geom::los_basis(u);
+    let r1 = u.cross(&e1).transpose() * frame;
+    let r2 = u.cross(&e2).transpose() * frame;
+    SMatrix::<f64, 2, 3>::from_rows(&[r1, r2])
 }
 
 /// The angles-only multi-satellite tracker.
@@ -444,9 +506,14 @@ pub struct SpaceTracker {
     clusters: Clusters,
     frame: Vec<Detection>,
     update_log: Option<Vec<UpdateRecord>>,
+    /// Per-sensor pointing-bias standard deviations set by the caller, rad.
+    bias_sigma: Vec<Vec<Option<f64>>>,
 }
 
-const MODEL_ORDER: [ModelKind; 3] = [ModelKind::Boost, ModelKind::Ballistic, ModelKind::Reentry];
+/// Reported mode probabilities: (thrusting = boost + staging, ballistic, reentry).
+fn mode_probs(imm: &ImmState) -> [f64; 3] {
+    [imm.prob_thrusting(), imm.prob(ModelKind::Ballistic), imm.prob(ModelKind::Reentry)]
+}
 
 impl SpaceTracker {
     /// A tracker with a validated configuration. `earth` maps times to Earth rotation
@@ -472,7 +539,41 @@ impl SpaceTracker {
             clusters: Clusters::default(),
             frame: Vec::new(),
             update_log: None,
+            bias_sigma: Vec::new(),
         })
+    }
+
+    /// Pointing-bias standard deviation per axis of sensor `sensor` of satellite `sat`,
+    /// rad (overrides `pointing_bias_urad` for that sensor). The bias is part of the
+    /// detections' reported covariance; this says how much of it.
+    pub fn set_pointing_bias(&mut self, sat: u32, sensor: u32, sigma_rad: f64) {
+        let (a, b) = (sat as usize, sensor as usize);
+        if self.bias_sigma.len() <= a {
+            self.bias_sigma.resize(a + 1, Vec::new());
+        }
+        if self.bias_sigma[a].len() <= b {
+            self.bias_sigma[a].resize(b + 1, None);
+        }
+        self.bias_sigma[a][b] = Some(sigma_rad.max(0.0));
+    }
+
+    /// Bias variance to use for a detection: the sensor's pointing-bias variance, capped
+    /// at 0.9 of the smallest eigenvalue of its covariance so the white part stays
+    /// positive definite.
+    fn bias_var(&self, d: &Detection) -> f64 {
+        let sig = self
+            .bias_sigma
+            .get(d.sat_id as usize)
+            .and_then(|v| v.get(d.sensor_id as usize))
+            .copied()
+            .flatten()
+            .unwrap_or(self.cfg.pointing_bias_urad * 1e-6);
+        if sig <= 0.0 {
+            return 0.0;
+        }
+        let [a, b, c] = d.cov_rad2;
+        let lmin = 0.5 * (a + c) - (0.25 * (a - c) * (a - c) + b * b).sqrt();
+        (sig * sig).min(0.9 * lmin.max(0.0))
     }
 
     /// Keep a record of every 3-D track update (diagnostics; off by default).
@@ -602,8 +703,16 @@ impl SpaceTracker {
         &mut self.ephem[k]
     }
 
-    fn angle_meas(&self, d: &Detection, sat_vel: Option<Vector3<f64>>) -> (AngleMeas, Option<AngleRateMeas>) {
-        let ang = AngleMeas::new(Vector3::from(d.sat_pos_eci_m), Vector3::from(d.los_eci), d.cov_rad2);
+    /// Angle (and rate) measurement of a detection; `bias_var` is taken off the
+    /// covariance's diagonal (the white part, for a consider update), 0 for the whole.
+    fn angle_meas(
+        &self,
+        d: &Detection,
+        sat_vel: Option<Vector3<f64>>,
+        bias_var: f64,
+    ) -> (AngleMeas, Option<AngleRateMeas>) {
+        let c = [d.cov_rad2[0] - bias_var, d.cov_rad2[1], d.cov_rad2[2] - bias_var];
+        let ang = AngleMeas::new(Vector3::from(d.sat_pos_eci_m), Vector3::from(d.los_eci), c);
         let rates = if self.cfg.use_rates
             && d.rate_rad_s.iter().all(|v| v.is_finite())
             && d.rate_var_rad2_s2.iter().all(|v| v.is_finite() && *v > 0.0)
@@ -664,7 +773,7 @@ impl SpaceTracker {
             let pi = priors.len() as u32;
             let comb = prior.combined();
             for (j, det) in frame.iter().enumerate() {
-                let (ang, _) = self.angle_meas(det, sat_vel);
+                let (ang, _) = self.angle_meas(det, sat_vel, 0.0);
                 if let Ok(inn) = innovation(self.cfg.filter, &comb, &ang)
                     && inn.d2 <= self.cfg.gate_d2
                 {
@@ -707,14 +816,11 @@ impl SpaceTracker {
             }
             self.clusters = clusters;
         }
+        let frame_nadir = sat_vel.map(|v| nadir_frame(&sat_pos, &v));
         for (k, (ti, prior)) in priors.into_iter().enumerate() {
             let Some(j) = assigned[k] else { continue };
             let det = &frame[j as usize];
-            let (ang, rates) = self.angle_meas(det, sat_vel);
-            let res = match &rates {
-                Some(rm) => prior.update(self.cfg.filter, rm),
-                None => prior.update(self.cfg.filter, &ang),
-            };
+            let res = self.update_track(ti, &prior, det, sat_vel, frame_nadir.as_ref(), t);
             match res {
                 Ok(post) => {
                     used[j as usize] = true;
@@ -726,10 +832,6 @@ impl SpaceTracker {
                             .zip(&pair_d2)
                             .find(|(p, _)| p.0 == k as u32 && p.1 == j)
                             .map_or(f64::NAN, |(_, d)| *d);
-                        let mut mp = [0.0; 3];
-                        for (m, kind) in MODEL_ORDER.iter().enumerate() {
-                            mp[m] = post.prob(*kind);
-                        }
                         log.push(UpdateRecord {
                             t_s: t,
                             track_uid: tr.uid,
@@ -737,7 +839,7 @@ impl SpaceTracker {
                             sat_id: sat,
                             sensor_id: d0.sensor_id,
                             nis,
-                            mode_prob: mp,
+                            mode_prob: mode_probs(&post),
                         });
                     }
                     let tr = &mut self.tracks[ti];
@@ -769,9 +871,14 @@ impl SpaceTracker {
                 let u = Vector3::from(det.los_eci);
                 let Some(z) = lt.gnomonic(&u) else { continue };
                 let m = lt.basis_map(&u);
-                let r = m
-                    * Matrix2::new(det.cov_rad2[0], det.cov_rad2[1], det.cov_rad2[1], det.cov_rad2[2])
-                    * m.transpose();
+                let bv = lt.bias_var;
+                let r =
+                    m * Matrix2::new(
+                        det.cov_rad2[0] - bv,
+                        det.cov_rad2[1],
+                        det.cov_rad2[1],
+                        det.cov_rad2[2] - bv,
+                    ) * m.transpose();
                 let s = pp.fixed_view::<2, 2>(0, 0).into_owned() + r;
                 let Some(sf) = SpdFactor::new(&s) else { continue };
                 let nu = z - Vector2::new(xp[0], xp[1]);
@@ -850,14 +957,93 @@ impl SpaceTracker {
         self.confirm_and_report(t, out);
     }
 
+    /// Update 3-D track `ti` (predicted to `t` in `prior`) with a detection. With a
+    /// pointing bias (or bias cross-covariances already on the track) this is the
+    /// consider update; the track's bias blocks are updated in place on success.
+    fn update_track(
+        &mut self,
+        ti: usize,
+        prior: &ImmPrior,
+        det: &Detection,
+        sat_vel: Option<Vector3<f64>>,
+        frame: Option<&nalgebra::Matrix3<f64>>,
+        t: f64,
+    ) -> Result<ImmState, crate::linalg::CovError> {
+        let bv = if frame.is_some() { self.bias_var(det) } else { 0.0 };
+        if bv <= 0.0 && self.tracks[ti].bias.is_empty() {
+            let (ang, rates) = self.angle_meas(det, sat_vel, 0.0);
+            return match &rates {
+                Some(rm) => prior.update(self.cfg.filter, rm),
+                None => prior.update(self.cfg.filter, &ang),
+            };
+        }
+        let (ang, rates) = self.angle_meas(det, sat_vel, bv);
+        let hb2 = match frame {
+            Some(f) if bv > 0.0 => bias_map(&ang.u_m, f),
+            _ => SMatrix::<f64, 2, 3>::zeros(),
+        };
+        let key = sensor_key(det.sat_id, det.sensor_id);
+        let tr = &self.tracks[ti];
+        let mut cross: Vec<ModeCross> = tr.bias.iter().map(|b| prior.propagate_cross(&b.c)).collect();
+        let mut own = tr.bias.iter().position(|b| b.key == key);
+        if own.is_none() && bv > 0.0 {
+            cross.push(zero_cross());
+            own = Some(cross.len() - 1);
+        }
+        // A sensor without bias still updates the other blocks: its own block is a
+        // dummy (H_b = 0).
+        let (own_i, dummy) = match own {
+            Some(i) => (i, false),
+            None => {
+                cross.push(zero_cross());
+                (cross.len() - 1, true)
+            }
+        };
+        let filter = self.cfg.filter;
+        let post = match &rates {
+            Some(rm) => {
+                let mut hb4 = SMatrix::<f64, 4, 3>::zeros();
+                hb4.fixed_view_mut::<2, 3>(0, 0).copy_from(&hb2);
+                prior.update_consider(filter, rm, &hb4, bv, &mut cross, own_i)?
+            }
+            None => prior.update_consider(filter, &ang, &hb2, bv, &mut cross, own_i)?,
+        };
+        if dummy {
+            cross.pop();
+        }
+        let tr = &mut self.tracks[ti];
+        let n_old = tr.bias.len();
+        for (i, c) in cross.into_iter().enumerate() {
+            if i < n_old {
+                tr.bias[i].c = c;
+            } else {
+                tr.bias.push(BiasBlock { key, last_t: t, c });
+            }
+        }
+        if let Some(b) = tr.bias.iter_mut().find(|b| b.key == key) {
+            b.last_t = t;
+        }
+        if tr.bias.len() > MAX_BIAS_BLOCKS {
+            let (oldest, _) = tr
+                .bias
+                .iter()
+                .enumerate()
+                .min_by(|a, b| a.1.last_t.total_cmp(&b.1.last_t))
+                .unwrap_or((0, &tr.bias[0]));
+            tr.bias.remove(oldest);
+        }
+        Ok(post)
+    }
+
     fn update_los(&mut self, li: usize, det: &Detection, t: f64, xp: Vector4<f64>, pp: Matrix4<f64>) -> bool {
         let use_rates = self.cfg.use_rates;
         let lt = &mut self.los[li];
         let u = Vector3::from(det.los_eci);
         let Some(z) = lt.gnomonic(&u) else { return false };
         let m = lt.basis_map(&u);
+        let bv = lt.bias_var;
         let r = m
-            * Matrix2::new(det.cov_rad2[0], det.cov_rad2[1], det.cov_rad2[1], det.cov_rad2[2])
+            * Matrix2::new(det.cov_rad2[0] - bv, det.cov_rad2[1], det.cov_rad2[1], det.cov_rad2[2] - bv)
             * m.transpose();
         let has_rates = use_rates
             && det.rate_rad_s.iter().all(|v| v.is_finite())
@@ -895,10 +1081,11 @@ impl SpaceTracker {
         let s = self.cfg.los_init_rate_std_rad_s;
         let mut x = Vector4::zeros();
         let mut p = Matrix4::zeros();
-        p[(0, 0)] = det.cov_rad2[0];
+        let bias_var = self.bias_var(det);
+        p[(0, 0)] = det.cov_rad2[0] - bias_var;
         p[(0, 1)] = det.cov_rad2[1];
         p[(1, 0)] = det.cov_rad2[1];
-        p[(1, 1)] = det.cov_rad2[2];
+        p[(1, 1)] = det.cov_rad2[2] - bias_var;
         p[(2, 2)] = s * s;
         p[(3, 3)] = s * s;
         if self.cfg.use_rates
@@ -921,6 +1108,7 @@ impl SpaceTracker {
             p,
             hits: 1,
             alive: true,
+            bias_var,
         });
         self.stats.los_tracks_started += 1;
     }
@@ -933,7 +1121,7 @@ impl SpaceTracker {
         let (sp, sv) = self.ephem.get(lt.sat as usize)?.at(t)?;
         let (e1, e2) = tl_core::geom::los_basis(&u);
         let m = Matrix2::new(e1.dot(&lt.e1), e1.dot(&lt.e2), e2.dot(&lt.e1), e2.dot(&lt.e2));
-        let ca = m * p.fixed_view::<2, 2>(0, 0) * m.transpose();
+        let ca = m * p.fixed_view::<2, 2>(0, 0) * m.transpose() + Matrix2::identity() * lt.bias_var;
         let cr = m * p.fixed_view::<2, 2>(2, 2) * m.transpose();
         Some(RateRay {
             ray: Ray { origin_m: sp, dir: u, cov_rad2: ca },
@@ -971,6 +1159,61 @@ impl SpaceTracker {
             }
         }
         let Some((_, lj, fix, rb)) = best else { return };
+        // More views: every other satellite's angle track whose ray passes the fix within
+        // its uncertainty (2-dof gate, 99 %) joins, one per satellite, and the point is
+        // triangulated again from all of them (more rays: better accuracy, and a wrong
+        // pairing - a ghost - rarely survives a third view).
+        let mut members: Vec<usize> = vec![li, lj];
+        let mut rays: Vec<RateRay> = vec![ra, rb];
+        let mut best_per_sat: Vec<(u32, f64, usize, RateRay)> = Vec::new();
+        for (lk, lt) in self.los.iter().enumerate() {
+            if !lt.alive
+                || lt.sat == sat_a
+                || lt.sat == self.los[lj].sat
+                || lt.hits < self.cfg.los_min_hits
+                || (lt.t - t).abs() > self.cfg.tri_max_dt_s
+            {
+                continue;
+            }
+            let Some(rc) = self.los_ray(lt, t) else { continue };
+            let d = fix.pos_m - rc.ray.origin_m;
+            let rho = d.dot(&rc.ray.dir);
+            if rho <= 0.0 {
+                continue;
+            }
+            let (e1, e2) = tl_core::geom::los_basis(&rc.ray.dir);
+            let e = SMatrix::<f64, 2, 3>::from_rows(&[e1.transpose(), e2.transpose()]);
+            let off = e * d;
+            let c = rc.ray.cov_rad2 * (rho * rho) + e * fix.cov_m2 * e.transpose();
+            let Some(sf) = SpdFactor::new(&c) else { continue };
+            let d2 = sf.mahalanobis2(&off);
+            if d2 > 9.21 {
+                continue;
+            }
+            match best_per_sat.iter_mut().find(|b| b.0 == lt.sat) {
+                Some(b) if d2 < b.1 => *b = (lt.sat, d2, lk, rc),
+                Some(_) => {}
+                None => best_per_sat.push((lt.sat, d2, lk, rc)),
+            }
+        }
+        best_per_sat.sort_by(|a, b| a.1.total_cmp(&b.1));
+        for (_, _, lk, rc) in best_per_sat.into_iter().take(6) {
+            members.push(lk);
+            rays.push(rc);
+        }
+        let fix = if rays.len() > 2 {
+            let plain: Vec<Ray> = rays.iter().map(|r| r.ray).collect();
+            match triangulate(&plain) {
+                Some(f) if f.chi2 <= crate::linalg::chi2_quantile(0.999, (2 * rays.len() - 3) as f64) => f,
+                _ => {
+                    members.truncate(2);
+                    rays.truncate(2);
+                    fix
+                }
+            }
+        } else {
+            fix
+        };
         // An existing 3-D track already explains this point: drop the angle tracks.
         for tr in self.tracks.iter().filter(|t| t.alive) {
             let g = tr.imm.combined();
@@ -980,12 +1223,13 @@ impl SpaceTracker {
             if let Some(sf) = SpdFactor::new(&c.into_owned())
                 && sf.mahalanobis2(&(fix.pos_m - r)) < 16.3
             {
-                self.los[li].alive = false;
-                self.los[lj].alive = false;
+                for &m in &members {
+                    self.los[m].alive = false;
+                }
                 return;
             }
         }
-        let Some((v, pv)) = velocity_from_rates(&fix.pos_m, &[ra, rb]) else { return };
+        let Some((v, pv)) = velocity_from_rates(&fix.pos_m, &rays) else { return };
         let mut x = StateVec::zeros();
         let mut p = StateCov::zeros();
         for i in 0..3 {
@@ -1002,8 +1246,27 @@ impl SpaceTracker {
         if guard_pd(&mut p).is_err() {
             return;
         }
+        // The fix inherits each ray's pointing bias: cross-covariance J_i H_b,i b_var_i.
+        let mut bias = Vec::new();
+        let mut sats = 0u64;
+        for (k, &m) in members.iter().enumerate() {
+            let lt = &self.los[m];
+            sats |= 1u64 << (lt.sat % 64);
+            if lt.bias_var <= 0.0 {
+                continue;
+            }
+            let Some((sp, sv)) = self.ephem.get(lt.sat as usize).and_then(|e| e.at(t)) else { continue };
+            let hb = bias_map(&rays[k].ray.dir, &nadir_frame(&sp, &sv));
+            let c3 = fix.angle_sens_m_rad[k] * hb * lt.bias_var;
+            let mut blk = crate::filter::BiasCross::zeros();
+            blk.fixed_view_mut::<3, 3>(0, 0).copy_from(&c3);
+            let mut c = zero_cross();
+            for cm in c.iter_mut() {
+                *cm = blk;
+            }
+            bias.push(BiasBlock { key: sensor_key(lt.sat, lt.sensor), last_t: t, c });
+        }
         let imm = ImmState::new(&self.cfg.imm, t, Gaussian { x, p });
-        let sats = (1u64 << (sat_a % 64)) | (1u64 << (self.los[lj].sat % 64));
         self.tracks.push(Track3 {
             uid: self.next_uid,
             id: None,
@@ -1016,11 +1279,13 @@ impl SpaceTracker {
             products: ProductState::default(),
             last_products: None,
             alive: true,
+            bias,
         });
         self.next_uid += 1;
         self.stats.tracks_started += 1;
-        self.los[li].alive = false;
-        self.los[lj].alive = false;
+        for &m in &members {
+            self.los[m].alive = false;
+        }
     }
 
     fn maintain(&mut self, t: f64) {
@@ -1101,7 +1366,7 @@ impl SpaceTracker {
                 continue;
             }
             let g = tr.imm.combined();
-            let pb = tr.imm.prob(ModelKind::Boost);
+            let pb = tr.imm.prob_thrusting();
             let prod = tr.products.step(t, &g, pb, &self.cfg.motion, &self.cfg.products, &self.earth);
             tr.last_products = Some(prod);
             let due = tr.last_report.is_none_or(|l| t - l >= self.cfg.report_every_s);
@@ -1229,10 +1494,7 @@ fn make_report(tr: &Track3, g: &Gaussian, t: f64, is_update: bool, products: Pro
             cov[i][j] = g.p[(i, j)];
         }
     }
-    let mut mp = [0.0; 3];
-    for (k, m) in MODEL_ORDER.iter().enumerate() {
-        mp[k] = tr.imm.prob(*m);
-    }
+    let mp = mode_probs(&tr.imm);
     TrackReport {
         t_s: t,
         track_id: tr.id.unwrap_or(u64::MAX),

@@ -47,6 +47,11 @@ pub struct Fix {
     pub max_parallax_rad: f64,
     /// Range from each ray's origin, m (first N entries).
     pub ranges_m: [f64; 8],
+    /// Sensitivity of the position to each ray's angle errors (first N entries),
+    /// `d r / d theta_i = A^-1 E_i^T (rho_i^2 C_i)^-1 rho_i`, m/rad: an angle offset
+    /// `theta_i` of ray `i` (in its LOS basis) moves the fix by `J_i theta_i`. Used to
+    /// correlate the fix with the rays' pointing biases.
+    pub angle_sens_m_rad: [SMatrix<f64, 3, 2>; 8],
 }
 
 fn basis(u: &Vector3<f64>) -> SMatrix<f64, 2, 3> {
@@ -99,15 +104,24 @@ pub fn triangulate(rays: &[Ray]) -> Option<Fix> {
         pos = cov * b;
     }
     let mut chi2 = 0.0;
+    let mut sens = [SMatrix::<f64, 3, 2>::zeros(); 8];
     for (k, r) in rays.iter().enumerate() {
         let e = basis(&r.dir);
         let off: Vector2<f64> = e * (pos - r.origin_m);
         let w = (r.cov_rad2 * (ranges[k] * ranges[k])).try_inverse()?;
         chi2 += (off.transpose() * w * off)[0];
+        sens[k] = cov * e.transpose() * w * ranges[k];
     }
     let mut c = cov;
     crate::linalg::symmetrize(&mut c);
-    Some(Fix { pos_m: pos, cov_m2: c, chi2, max_parallax_rad: max_par, ranges_m: ranges })
+    Some(Fix {
+        pos_m: pos,
+        cov_m2: c,
+        chi2,
+        max_parallax_rad: max_par,
+        ranges_m: ranges,
+        angle_sens_m_rad: sens,
+    })
 }
 
 /// One ray's angle-rate information for [`velocity_from_rates`].
