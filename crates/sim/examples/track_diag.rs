@@ -166,6 +166,7 @@ fn main() {
     cfg.validate().expect("tracker config");
     let mut trk = SpaceTracker::new(cfg.space.clone(), p.earth).expect("tracker");
     trk.set_update_log(true);
+    tl_sim::stages::tracks::set_pointing_biases(&p, &mut trk).expect("pointing biases");
     let state = Mutex::new(RefCell::new(State {
         trk,
         pending: Vec::new(),
@@ -249,7 +250,7 @@ fn main() {
     let mut by_track: BTreeMap<u64, PerTrack> = BTreeMap::new();
     let mut first_conf: BTreeMap<u32, f64> = BTreeMap::new();
     let mut first_fcq: BTreeMap<u32, f64> = BTreeMap::new();
-    let mut unassoc: BTreeMap<u64, (u64, f64, f64, f64, u32)> = BTreeMap::new();
+    let mut unassoc: BTreeMap<u64, (u64, f64, f64, f64, u32, u64)> = BTreeMap::new();
     let mut truth_info: BTreeMap<u32, (u32, ObjectKind, f64, f64)> = BTreeMap::new();
     let mut truth_steps: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
     let mut csv = std::fs::File::create(out.join("diag_samples.csv")).expect("csv");
@@ -314,8 +315,11 @@ fn main() {
             if !ua[a] {
                 let dmin = truth.iter().map(|o| d3(&r.pos_eci_m, &o.pos)).fold(f64::INFINITY, f64::min);
                 let alt = tl_track::motion::approx_altitude_m(&nalgebra::Vector3::from(r.pos_eci_m));
-                let e = unassoc.entry(r.track_id).or_insert((0, *t, dmin, alt, r.n_sats));
+                let e = unassoc.entry(r.track_id).or_insert((0, *t, dmin, alt, r.n_sats, 0));
                 e.0 += 1;
+                if t - r.t_update_s > 8.0 {
+                    e.5 += 1;
+                }
             }
         }
         for (b, o) in truth.iter().enumerate() {
@@ -345,11 +349,13 @@ fn main() {
             a.line()
         );
     }
-    println!("\n== tracks with unassociated samples (count, first t, nearest truth m, alt km, sats)");
-    for (id, (n, t, d, alt, ns)) in &unassoc {
+    println!(
+        "\n== tracks with unassociated samples (count, coasting, first t, nearest truth m, alt km, sats)"
+    );
+    for (id, (n, t, d, alt, ns, nc)) in &unassoc {
         let assoc = by_track.get(id).map_or(0, |e| e.0.n);
         println!(
-            "track {id:4}: {n:5} unassoc ({assoc} assoc) from t {t:6.0}  nearest {:10.1} km  alt {:8.1} km  sats {ns}",
+            "track {id:4}: {n:5} unassoc ({nc} coasting, {assoc} assoc) from t {t:6.0}  nearest {:10.1} km  alt {:8.1} km  sats {ns}",
             d / 1e3,
             alt / 1e3
         );

@@ -39,8 +39,9 @@ pub struct TracksStage<'a> {
 impl<'a> TracksStage<'a> {
     /// The stage for a prepared scenario.
     pub fn new(p: &'a Prepared) -> Result<Self, RunError> {
-        let trk = SpaceTracker::new(p.scenario.tracker.space.clone(), p.earth)
+        let mut trk = SpaceTracker::new(p.scenario.tracker.space.clone(), p.earth)
             .map_err(|e| RunError::Internal(format!("tracker passed validation but: {e}")))?;
+        set_pointing_biases(p, &mut trk)?;
         let checkpoints = p
             .flights
             .iter()
@@ -61,6 +62,30 @@ impl<'a> TracksStage<'a> {
             checkpoints,
         })
     }
+}
+
+/// Tell the tracker each sensor's pointing-bias standard deviation (a payload
+/// specification, like the detections' covariance; the drawn biases stay unknown to it):
+/// sensor `j` of satellite `s` is payload `j` of its constellation, as in the detections
+/// stage.
+pub fn set_pointing_biases(p: &Prepared, trk: &mut SpaceTracker) -> Result<(), RunError> {
+    let mut per_constellation = Vec::with_capacity(p.scenario.constellations.len());
+    for (i, c) in p.scenario.constellations.iter().enumerate() {
+        let mut v = Vec::with_capacity(c.payload.len());
+        for (j, pc) in c.payload.iter().enumerate() {
+            let pl = pc.build().map_err(|e| {
+                RunError::Internal(format!("constellation[{i}].payload[{j}] passed validation but: {e}"))
+            })?;
+            v.push(pl.pointing_bias_rad);
+        }
+        per_constellation.push(v);
+    }
+    for (s, e) in p.satellites.iter().enumerate() {
+        for (j, &b) in per_constellation[e.constellation].iter().enumerate() {
+            trk.set_pointing_bias(s as u32, j as u32, b);
+        }
+    }
+    Ok(())
 }
 
 fn opt(v: Option<f64>) -> f64 {
