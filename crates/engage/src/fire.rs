@@ -52,6 +52,43 @@ pub struct TrackView {
     pub pos_sigma_m: f64,
     /// Predicted boost trajectory from now to the predicted burnout (its `burnout_t_s`).
     pub predicted: TargetPath,
+    /// Largest 1-sigma position uncertainty of the prediction at each node of
+    /// `predicted`, m (same length), or empty when only `pos_sigma_m` is known. The
+    /// interceptor divert check uses the value at the intercept time.
+    pub predicted_sigma_m: Vec<f64>,
+}
+
+impl TrackView {
+    /// 1-sigma position uncertainty of the prediction at `t_s`, m: linear between the
+    /// prediction's nodes, never below `pos_sigma_m`.
+    ///
+    /// ```
+    /// use nalgebra::Vector3;
+    /// use tl_engage::fire::TrackView;
+    /// use tl_engage::path::{PathNode, TargetPath};
+    /// let n = |t: f64| PathNode { t_s: t, pos_eci_m: Vector3::new(6.5e6, 0.0, 0.0), vel_eci_m_s: Vector3::zeros() };
+    /// let v = TrackView { track_id: 1, fire_control_quality: true, pos_sigma_m: 50.0,
+    ///     predicted: TargetPath::new(vec![n(0.0), n(10.0)], 10.0).unwrap(),
+    ///     predicted_sigma_m: vec![100.0, 300.0] };
+    /// assert_eq!(v.sigma_at_m(5.0), 200.0);
+    /// ```
+    pub fn sigma_at_m(&self, t_s: f64) -> f64 {
+        let nodes = self.predicted.nodes();
+        if self.predicted_sigma_m.len() != nodes.len() || nodes.is_empty() {
+            return self.pos_sigma_m;
+        }
+        let i = nodes.partition_point(|n| n.t_s <= t_s);
+        let s = if i == 0 {
+            self.predicted_sigma_m[0]
+        } else if i >= nodes.len() {
+            self.predicted_sigma_m[nodes.len() - 1]
+        } else {
+            let (a, b) = (&nodes[i - 1], &nodes[i]);
+            let f = (t_s - a.t_s) / (b.t_s - a.t_s);
+            self.predicted_sigma_m[i - 1] + f * (self.predicted_sigma_m[i] - self.predicted_sigma_m[i - 1])
+        };
+        s.max(self.pos_sigma_m)
+    }
 }
 
 /// The truth behind a track, for outcomes only.
@@ -203,6 +240,18 @@ struct Plan {
     range_m: f64,
     dwell_s: f64,
     busy_until_s: f64,
+    /// Interceptors: ignition time and burn length, s.
+    launch_t_s: f64,
+    burn_s: f64,
+}
+
+/// An interceptor's aim: the target's predicted position at the planned intercept, and
+/// the fly-out's ignition time and burn length.
+#[derive(Clone, Copy, Debug)]
+struct Aim {
+    pos_eci_m: nalgebra::Vector3<f64>,
+    launch_t_s: f64,
+    burn_s: f64,
 }
 
 /// Per-target bookkeeping.
@@ -224,9 +273,8 @@ pub struct FireControl {
     engagements: Vec<Engagement>,
     next_cycle_s: f64,
     lap: tl_track::assign::Lap,
-    /// Interceptor aim points (the target's predicted position at the planned intercept),
-    /// by engagement id.
-    aims: BTreeMap<u32, nalgebra::Vector3<f64>>,
+    /// Interceptor aims, by engagement id.
+    aims: BTreeMap<u32, Aim>,
 }
 
 impl FireControl {
@@ -258,6 +306,12 @@ impl FireControl {
         })
     }
 
+    /// True when a decision cycle is due at `t_s` (the next [`FireControl::decide`] at
+    /// `t_s` will assign), so callers can skip building track views otherwise.
+    pub fn cycle_due(&self, t_s: f64) -> bool {
+        t_s >= self.next_cycle_s
+    }
+
     /// All engagements so far.
     pub fn engagements(&self) -> &[Engagement] {
         &self.engagements
@@ -281,6 +335,9 @@ impl FireControl {
                 }
                 // Cheap reject: straight-line reach over the whole window, widened.
                 let (pos, _) = unit.platform.state_eci(t_s);
+                if !pos.iter().all(|v| v.is_finite()) {
+                    return None;
+                }
                 let (tp, _) = track.predicted.state_eci(t_s.max(track.predicted.span_s().0))?;
                 let window = deadline - t_s - spec.launch_delay_s;
                 let bound = 1.25 * spec.reach_m(window)
@@ -297,9 +354,10 @@ impl FireControl {
                     deadline,
                     &SearchOptions::default(),
                 )?;
-                // Divert check: 3 sigma of the track error over the homing time.
+                // Divert check: 3 sigma of the predicted error at the intercept over the
+                // homing time.
                 let homing = p.intercept_t_s - p.launch_t_s - p.burn_s;
-                if homing <= 0.0 || 3.0 * track.pos_sigma_m > spec.divert_m_s * homing {
+                if homing <= 0.0 || 3.0 * track.sigma_at_m(p.intercept_t_s) > spec.divert_m_s * homing {
                     return None;
                 }
                 Some(Plan {
@@ -307,10 +365,14 @@ impl FireControl {
                     range_m: p.launch_range_m,
                     dwell_s: p.intercept_t_s - p.launch_t_s,
                     busy_until_s: p.launch_t_s,
+                    launch_t_s: p.launch_t_s,
+                    burn_s: p.burn_s,
                 })
             }
             LayerWeapon::Laser { spec, planning_fluence_j_m2 } => {
-                if unit.magazine_left_s <= 0.0 {
+                if unit.magazine_left_s <= 0.0
+                    || !unit.platform.state_eci(t_s).0.iter().all(|v| v.is_finite())
+                {
                     return None;
                 }
                 let o = spec.lase(
@@ -326,7 +388,14 @@ impl FireControl {
                 let k = o.kill_t_s?;
                 // Busy for the longest lasing the outcome may take (planned + 25 %).
                 let busy = t_s + 1.25 * (k - t_s);
-                Some(Plan { end_t_s: k, range_m: o.range_at_end_m, dwell_s: o.lasing_s, busy_until_s: busy })
+                Some(Plan {
+                    end_t_s: k,
+                    range_m: o.range_at_end_m,
+                    dwell_s: o.lasing_s,
+                    busy_until_s: busy,
+                    launch_t_s: t_s,
+                    burn_s: 0.0,
+                })
             }
         }
     }
@@ -439,11 +508,16 @@ impl FireControl {
             if matches!(layer.weapon, LayerWeapon::Interceptor { .. })
                 && let Some((aim, _)) = tr.predicted.state_eci(plan.end_t_s)
             {
-                self.aims.insert(self.engagements.len() as u32, aim);
+                self.aims.insert(
+                    self.engagements.len() as u32,
+                    Aim { pos_eci_m: aim, launch_t_s: plan.launch_t_s, burn_s: plan.burn_s },
+                );
             }
             let st = self.targets.get_mut(&tr.track_id).expect("known target");
             st.shots += 1;
-            st.hold_until_s = plan.end_t_s + self.cfg.assess_s;
+            // Look after the engagement has ended as planned (a laser may lase up to its
+            // busy time), then assess.
+            st.hold_until_s = plan.end_t_s.max(plan.busy_until_s) + self.cfg.assess_s;
             self.engagements.push(Engagement {
                 id: self.engagements.len() as u32,
                 weapon: u,
@@ -511,7 +585,9 @@ impl FireControl {
                 LayerWeapon::Laser { spec, .. } => {
                     let start = e.fire_t_s;
                     let planned = e.planned_end_t_s - start;
-                    let stop = (start + 1.25 * planned).min(tt.path.burnout_t_s);
+                    // Never before the start: a target already past burnout (or a
+                    // stage that separated) ends the engagement at once, unkilled.
+                    let stop = (start + 1.25 * planned).min(tt.path.burnout_t_s).max(start);
                     let o = spec.lase(
                         unit.platform.as_ref(),
                         &tt.path,
@@ -526,7 +602,7 @@ impl FireControl {
                     self.units[unit_idx].busy_until_s = self.units[unit_idx].busy_until_s.max(o.end_t_s);
                     match o.kill_t_s {
                         Some(k) => (Outcome::Kill, k),
-                        None => (Outcome::Miss, o.end_t_s),
+                        None => (Outcome::Miss, o.end_t_s.max(start)),
                     }
                 }
             };
@@ -535,10 +611,9 @@ impl FireControl {
             e.outcome = outcome;
             e.end_t_s = end_t;
             if outcome == Outcome::Kill {
+                // Fire control is not told: it learns of the kill from the tracks (the
+                // target's track goes quiet), never from truth.
                 e.margin_before_burnout_s = tt.path.burnout_t_s - end_t;
-                if let Some(st) = self.targets.get_mut(&e.target_track) {
-                    st.hold_until_s = st.hold_until_s.max(end_t + self.cfg.assess_s);
-                }
                 kills.push((i, tt.object_id, end_t));
             }
         }
@@ -550,9 +625,33 @@ impl FireControl {
     fn aim_error_m(&self, i: usize, tt: &TruthTarget) -> f64 {
         let e = &self.engagements[i];
         match (self.aims.get(&e.id), tt.path.state_eci(e.planned_end_t_s)) {
-            (Some(aim), Some((truth, _))) => (aim - truth).norm(),
+            (Some(aim), Some((truth, _))) => (aim.pos_eci_m - truth).norm(),
             _ => f64::INFINITY,
         }
+    }
+
+    /// The planned fly-out of interceptor engagement `index` (in
+    /// [`FireControl::engagements`]): ECI positions from ignition to the planned
+    /// intercept, every `step_s` (see [`crate::interceptor::Interceptor::flyout`]).
+    /// `None` for lasers or when the geometry cannot be rebuilt.
+    pub fn flyout(&self, index: usize, step_s: f64) -> Option<Vec<(f64, nalgebra::Vector3<f64>)>> {
+        let e = self.engagements.get(index)?;
+        let aim = self.aims.get(&e.id)?;
+        let unit = &self.units[e.weapon];
+        let LayerWeapon::Interceptor { spec, .. } = &self.layers[unit.layer].weapon else { return None };
+        spec.flyout(
+            unit.platform.as_ref(),
+            aim.launch_t_s,
+            aim.burn_s,
+            e.planned_end_t_s,
+            &aim.pos_eci_m,
+            step_s,
+        )
+    }
+
+    /// The weapon layers.
+    pub fn layers(&self) -> &[WeaponLayer] {
+        &self.layers
     }
 
     /// Summary figures: (kills, engagements, time margins before burnout of the kills).
@@ -610,7 +709,13 @@ mod tests {
     }
 
     fn track(id: u64, pos: Vector3<f64>, fcq: bool) -> TrackView {
-        TrackView { track_id: id, fire_control_quality: fcq, pos_sigma_m: 50.0, predicted: hover(pos, 250.0) }
+        TrackView {
+            track_id: id,
+            fire_control_quality: fcq,
+            pos_sigma_m: 50.0,
+            predicted: hover(pos, 250.0),
+            predicted_sigma_m: Vec::new(),
+        }
     }
 
     /// Two hovering targets A, B; laser 0 near both (close to A), laser 1 reaches only A.
@@ -762,6 +867,7 @@ mod tests {
             fire_control_quality: true,
             pos_sigma_m: 100.0,
             predicted: path.clone(),
+            predicted_sigma_m: Vec::new(),
         };
         let mut fc =
             FireControl::new(vec![layer.clone()], vec![mk_unit()], FireControlConfig::default()).unwrap();
@@ -774,10 +880,26 @@ mod tests {
             |_: u64| Some(TruthTarget { object_id: 1, path: path.clone(), lethal: Lethality::Constant(1.0) });
         let kills = fc.resolve(e.planned_end_t_s, &truth, 3);
         assert_eq!(kills.len(), 1);
+        // The fly-out runs from the carrier at ignition to the aim point (the predicted
+        // position at the planned intercept).
+        let fly = fc.flyout(0, 1.0).unwrap();
+        assert!((fly[0].1 - orbit.state_eci(fly[0].0).0).norm() < 1e-6);
+        let (t_end, r_end) = fly[fly.len() - 1];
+        assert_eq!(t_end, e.planned_end_t_s);
+        assert!((r_end - path.state_eci(t_end).unwrap().0).norm() < 1.0);
         // A track too uncertain for the divert (3 sigma > divert x homing time): no plan.
-        let vague = TrackView { pos_sigma_m: 1.0e6, ..good };
-        let mut fc2 = FireControl::new(vec![layer], vec![mk_unit()], FireControlConfig::default()).unwrap();
+        let vague = TrackView { pos_sigma_m: 1.0e6, ..good.clone() };
+        let mut fc2 =
+            FireControl::new(vec![layer.clone()], vec![mk_unit()], FireControlConfig::default()).unwrap();
         assert!(fc2.decide(10.0, &[vague]).is_empty());
+        // Precise now but a prediction that spreads to 1,000 km: no plan either.
+        let n = good.predicted.nodes().len();
+        let spreading = TrackView {
+            predicted_sigma_m: (0..n).map(|k| 100.0 + 1.0e6 * k as f64 / n as f64).collect(),
+            ..good
+        };
+        let mut fc3 = FireControl::new(vec![layer], vec![mk_unit()], FireControlConfig::default()).unwrap();
+        assert!(fc3.decide(10.0, &[spreading]).is_empty());
     }
 
     #[test]

@@ -379,6 +379,67 @@ impl Interceptor {
             intercept_pos_eci_m: rt,
         })
     }
+
+    /// The fly-out of a planned intercept as ECI positions every `step_s` from ignition
+    /// (`launch_t_s`) to `intercept_t_s` (both included), for display: while burning
+    /// (`burn_s`), the carrier's free flight plus the burn's displacement
+    /// `a (t - t_L)^2 / 2` along the impulse direction (exact in a uniform field); then
+    /// the Lambert arc from the mid-burn point to `aim_eci_m`, integrated with two-body
+    /// gravity (RK4, steps of at most 0.5 s), which ends at the aim point. `None` when
+    /// the times are inconsistent or Lambert fails.
+    pub fn flyout(
+        &self,
+        platform: &dyn Platform,
+        launch_t_s: f64,
+        burn_s: f64,
+        intercept_t_s: f64,
+        aim_eci_m: &Vector3<f64>,
+        step_s: f64,
+    ) -> Option<Vec<(f64, Vector3<f64>)>> {
+        let tau = intercept_t_s - launch_t_s;
+        if !(tau > 0.0 && step_s > 0.0 && burn_s >= 0.0 && burn_s <= tau) {
+            return None;
+        }
+        let dv = self.required_dv(platform, aim_eci_m, launch_t_s, intercept_t_s, burn_s)?;
+        let u = if dv.norm() > 0.0 { dv.normalize() } else { Vector3::zeros() };
+        let a = if burn_s > 0.0 { dv.norm() / burn_s } else { 0.0 };
+        let t_mid = launch_t_s + 0.5 * burn_s;
+        let (rd, vd) = platform.state_eci(t_mid);
+        // Two-body arc from mid-burn, integrated forward.
+        let accel = |r: &Vector3<f64>| -r * (MU_EARTH_M3_S2 / r.norm().powi(3));
+        let (mut r, mut v, mut t) = (rd, vd + dv, t_mid);
+        let advance = |to: f64, r: &mut Vector3<f64>, v: &mut Vector3<f64>, t: &mut f64| {
+            let n = ((to - *t) / 0.5).ceil().max(1.0) as usize;
+            let h = (to - *t) / n as f64;
+            for _ in 0..n {
+                let (k1r, k1v) = (*v, accel(r));
+                let (k2r, k2v) = (*v + k1v * (0.5 * h), accel(&(*r + k1r * (0.5 * h))));
+                let (k3r, k3v) = (*v + k2v * (0.5 * h), accel(&(*r + k2r * (0.5 * h))));
+                let (k4r, k4v) = (*v + k3v * h, accel(&(*r + k3r * h)));
+                *r += (k1r + (k2r + k3r) * 2.0 + k4r) * (h / 6.0);
+                *v += (k1v + (k2v + k3v) * 2.0 + k4v) * (h / 6.0);
+            }
+            *t = to;
+        };
+        let n = (tau / step_s).ceil().max(1.0) as usize;
+        let mut out = Vec::with_capacity(n + 1);
+        for k in 0..=n {
+            let tk = if k == n { intercept_t_s } else { launch_t_s + k as f64 * step_s };
+            let p = if tk <= launch_t_s + burn_s {
+                let (rc, _) = platform.state_eci(tk);
+                let dt = tk - launch_t_s;
+                rc + u * (0.5 * a * dt * dt)
+            } else {
+                advance(tk, &mut r, &mut v, &mut t);
+                r
+            };
+            if !p.iter().all(|x| x.is_finite()) {
+                return None;
+            }
+            out.push((tk, p));
+        }
+        Some(out)
+    }
 }
 
 #[cfg(test)]
@@ -426,6 +487,45 @@ mod tests {
             })
             .collect();
         TargetPath::new(nodes, t_end).unwrap()
+    }
+
+    #[test]
+    fn flyout_starts_at_the_carrier_and_ends_at_the_aim() {
+        let orbit = CircularOrbit::new(tl_core::consts::WGS84_A_M + 400e3, 0.8, 0.2, 1.0);
+        let tgt = formation_target(&orbit, Vector3::new(-150e3, 220e3, 90e3), 300.0);
+        let i = Interceptor {
+            delta_v_m_s: 4_000.0,
+            accel_m_s2: 100.0,
+            divert_m_s: 0.0,
+            launch_delay_s: 2.0,
+            pk: 1.0,
+        };
+        let p = i.earliest_intercept(&orbit, &tgt, 10.0, 200.0, &SearchOptions::default()).unwrap();
+        let fly =
+            i.flyout(&orbit, p.launch_t_s, p.burn_s, p.intercept_t_s, &p.intercept_pos_eci_m, 1.0).unwrap();
+        let (t0, r0) = fly[0];
+        assert_eq!(t0, p.launch_t_s);
+        assert!((r0 - orbit.state_eci(t0).0).norm() < 1e-6, "ignition at the carrier");
+        let (t1, r1) = fly[fly.len() - 1];
+        assert_eq!(t1, p.intercept_t_s);
+        assert!(
+            (r1 - p.intercept_pos_eci_m).norm() < 1.0,
+            "ends at the aim: {}",
+            (r1 - p.intercept_pos_eci_m).norm()
+        );
+        // No jump where the burn hands over to the arc: relative to the carrier, each
+        // second moves at most the burn's velocity change (plus 1 km of slack for the
+        // gravity-gradient difference between the two descriptions).
+        for w in fly.windows(2) {
+            let (ta, ra) = w[0];
+            let (tb, rb) = w[1];
+            let rel = (rb - orbit.state_eci(tb).0) - (ra - orbit.state_eci(ta).0);
+            assert!(rel.norm() <= p.delta_v_used_m_s * (tb - ta) + 1_000.0, "t {ta}: {}", rel.norm());
+        }
+        assert!(
+            i.flyout(&orbit, 50.0, 1.0, 40.0, &p.intercept_pos_eci_m, 1.0).is_none(),
+            "intercept before ignition"
+        );
     }
 
     #[test]

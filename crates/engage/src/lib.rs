@@ -12,6 +12,7 @@
 //! * [`path`]: a target's sampled (predicted or true) trajectory;
 //! * [`platform`]: weapon carriers (closed-form circular orbits for studies);
 //! * [`weapon`]: the scenario's `[[weapon]]` tables (serde, validation);
+//! * [`control`]: the scenario's `[fire_control]` table;
 //! * [`fire`]: fire control from tracks — eligibility, optimal (JV) and greedy
 //!   weapon-target assignment, shoot-look-shoot, outcomes against truth;
 //! * [`sizing`]: Monte Carlo constellation sizing (weapons needed so a salvo launched at a
@@ -22,6 +23,7 @@
 
 #![deny(missing_docs)]
 
+pub mod control;
 pub mod fire;
 pub mod geometry;
 pub mod interceptor;

@@ -93,7 +93,23 @@ pub fn boost_target(
         nodes.push(PathNode { t_s: burnout, pos_eci_m: r, vel_eci_m_s: v });
     }
     let path = TargetPath::new(nodes, burnout)?;
-    let mut stages: Vec<(f64, f64)> = booster
+    Ok(BoostTarget {
+        missile: spec.name.clone(),
+        path,
+        lethal: stage_lethality(&spec, booster),
+        burnout_t_s: burnout,
+        burnout_alt_m: flight.summary.burnout_alt_m,
+        burnout_speed_m_s: flight.summary.burnout_speed_m_s,
+        ground_range_m: flight.summary.ground_range_m,
+    })
+}
+
+/// The lethal fluence of each stage of `object` (a flight's booster) from the missile's
+/// catalogue entry, starting at each burn segment's start time: what a laser must
+/// deposit on the stage burning then (the fluence on a stage is lost when it separates).
+/// An object that never burns gets the first stage's fluence from its start.
+pub fn stage_lethality(spec: &tl_threat::MissileSpec, object: &tl_threat::ObjectTrack) -> Lethality {
+    let mut stages: Vec<(f64, f64)> = object
         .segments()
         .iter()
         .filter_map(|s| match s.kind {
@@ -105,17 +121,9 @@ pub fn boost_target(
         .collect();
     stages.dedup_by(|a, b| a.0 <= b.0);
     if stages.is_empty() {
-        stages.push((0.0, spec.stages[0].lethal_fluence_j_m2()));
+        stages.push((object.t_start_s, spec.stages.first().map_or(1.0e7, |s| s.lethal_fluence_j_m2())));
     }
-    Ok(BoostTarget {
-        missile: spec.name.clone(),
-        path,
-        lethal: Lethality::PerStage(stages),
-        burnout_t_s: burnout,
-        burnout_alt_m: flight.summary.burnout_alt_m,
-        burnout_speed_m_s: flight.summary.burnout_speed_m_s,
-        ground_range_m: flight.summary.ground_range_m,
-    })
+    Lethality::PerStage(stages)
 }
 
 #[cfg(test)]
