@@ -150,6 +150,25 @@ pub const ENGAGEMENTS: TableSchema = TableSchema::new(
     ENGAGEMENT_COLUMNS,
 );
 
+/// Columns of [`FLYOUTS`].
+pub const FLYOUT_COLUMNS: &[Column] = &[
+    Column::u32("engagement_id", "", "Engagement id (the `engagements` table's)."),
+    Column::f64("t_s", "s", "Time since the scenario epoch."),
+    Column::f64("pos_eci_x_m", "m", "Planned interceptor position, ECI (TEME of date), x."),
+    Column::f64("pos_eci_y_m", "m", "Planned interceptor position, ECI, y."),
+    Column::f64("pos_eci_z_m", "m", "Planned interceptor position, ECI, z."),
+    Column::f64("pos_ecef_x_m", "m", "Planned interceptor position, ECEF (PEF), x."),
+    Column::f64("pos_ecef_y_m", "m", "Planned interceptor position, ECEF (PEF), y."),
+    Column::f64("pos_ecef_z_m", "m", "Planned interceptor position, ECEF (PEF), z."),
+];
+
+/// `flyouts`: planned interceptor fly-outs, by engagement then time.
+pub const FLYOUTS: TableSchema = TableSchema::new(
+    "flyouts",
+    "Planned interceptor fly-outs: one row per sample (every `fire_control.flyout_step_s` from ignition to the planned intercept, both included), by engagement then time. While burning: the carrier's free flight plus the burn's displacement; then the Lambert arc to the aim point (two-body).",
+    FLYOUT_COLUMNS,
+);
+
 /// Columns of [`TRACKS`].
 pub const TRACK_COLUMNS: &[Column] = &[
     Column::f64(
@@ -223,7 +242,7 @@ pub const TRACKS: TableSchema = TableSchema::new(
 );
 
 /// Every table a run can write, in the order they are documented.
-pub const ALL: &[&TableSchema] = &[&SATELLITES, &TRUTH, &DETECTIONS, &TRACKS, &ENGAGEMENTS];
+pub const ALL: &[&TableSchema] = &[&SATELLITES, &TRUTH, &DETECTIONS, &TRACKS, &ENGAGEMENTS, &FLYOUTS];
 
 /// Find a table schema by name.
 pub fn by_name(name: &str) -> Option<&'static TableSchema> {
