@@ -31,6 +31,7 @@ impl Builtin {
 pub const BUILTINS: &[Builtin] = &[
     Builtin { name: "tranche1-demo", text: include_str!("../../../scenarios/tranche1-demo.toml") },
     Builtin { name: "tranche0-quick", text: include_str!("../../../scenarios/tranche0-quick.toml") },
+    Builtin { name: "boost-defence-demo", text: include_str!("../../../scenarios/boost-defence-demo.toml") },
 ];
 
 /// The scenario `tracklayer run` uses when none is given.

@@ -19,7 +19,7 @@ mod outputs;
 mod world;
 
 pub use outputs::{Outputs, TableId, TableKind};
-pub use world::{SatState, ThreatObject, World};
+pub use world::{SatState, ThreatObject, World, WorldEngagement, WorldTrack};
 
 use crate::scenario::Prepared;
 use crate::summary::{Summary, Timing};

@@ -46,6 +46,46 @@ pub struct ThreatObject {
     pub body: tl_threat::BodyInfo,
 }
 
+/// One confirmed track at the current step (filled by the tracks stage). No truth.
+#[derive(Clone, Debug)]
+pub struct WorldTrack {
+    /// The track predicted to `World::t_s` with its products (what the `tracks` table
+    /// holds for this step).
+    pub report: tl_track::space::TrackReport,
+    /// The track's boost-mode estimate at its last filter time: `(time s, mode
+    /// probability, estimate)`. Filled only for tracks in a boost phase, and only when
+    /// the scenario has weapons (fire control predicts boost trajectories from it).
+    pub boost_estimate: Option<(f64, f64, tl_track::filter::Gaussian)>,
+}
+
+/// One engagement as the run knows it at the current step (filled by the engage
+/// stage): enough to draw it live. Truth appears only once the outcome is resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorldEngagement {
+    /// Engagement id (the `engagements` table's `engagement_id`).
+    pub id: u32,
+    /// `[[weapon]] name` of the layer.
+    pub layer: String,
+    /// True for a laser, false for an interceptor.
+    pub laser: bool,
+    /// Carrier satellite (`sat_id`).
+    pub carrier_sat_id: u32,
+    /// Target track id.
+    pub target_track_id: u64,
+    /// Fire order (interceptor) or start of slewing (laser), s.
+    pub fire_t_s: f64,
+    /// Planned intercept or kill, s.
+    pub planned_end_t_s: f64,
+    /// Actual end (kill or miss), s; NaN while under way.
+    pub end_t_s: f64,
+    /// `pending`, `kill` or `miss`.
+    pub outcome: &'static str,
+    /// Truth object behind the track once resolved (scoring and display only).
+    pub truth_object_id: Option<u32>,
+    /// Interceptors: the planned fly-out, `(t s, position ECEF m)`; empty for lasers.
+    pub flyout_ecef_m: Vec<(f64, Vec3)>,
+}
+
 /// Shared per-step state.
 #[derive(Clone, Debug, Default)]
 pub struct World {
@@ -72,4 +112,9 @@ pub struct World {
     /// Scoring only (never given to the tracker): the truth object id of each entry of
     /// `detections` (same order; -1 for a false alarm).
     pub detection_truth_ids: Vec<i64>,
+    /// Confirmed tracks at this step (filled by the tracks stage), in track order.
+    pub tracks: Vec<WorldTrack>,
+    /// Every engagement so far, in id order (filled by the engage stage; empty without
+    /// weapons).
+    pub engagements: Vec<WorldEngagement>,
 }

@@ -13,6 +13,7 @@
 //! | `[[launch]]` | [`launch`] | threat |
 //! | `[tracker]` | [`tracker`] | track |
 //! | `[[weapon]]` | [`weapon`] | engage |
+//! | `[fire_control]` | [`fire_control`] | engage |
 //! | `[output]` | [`output`] | sim |
 //!
 //! Reading a scenario is two steps: [`parse`] (TOML -> [`Scenario`], syntax and type
@@ -21,6 +22,7 @@
 //! [`ScenarioError`] whose lines read `file:line:column: path = value: must be ...`.
 
 pub mod constellation;
+pub mod fire_control;
 pub mod launch;
 pub mod missile;
 pub mod output;
@@ -29,6 +31,7 @@ pub mod tracker;
 pub mod weapon;
 
 pub use constellation::ConstellationConfig;
+pub use fire_control::FireControlSettings;
 pub use launch::{LaunchConfig, TrajectoryShape};
 pub use missile::MissileConfig;
 pub use output::OutputConfig;
@@ -95,6 +98,10 @@ pub struct Scenario {
     /// Weapon layers.
     #[serde(default, rename = "weapon", skip_serializing_if = "Vec::is_empty")]
     pub weapons: Vec<WeaponConfig>,
+    /// Fire-control settings (used when there are weapons; left out of a run folder's
+    /// `scenario.toml` when every field has its default).
+    #[serde(default, skip_serializing_if = "FireControlSettings::is_default")]
+    pub fire_control: FireControlSettings,
     /// Output settings.
     #[serde(default)]
     pub output: OutputConfig,
@@ -375,6 +382,7 @@ pub fn prepare(scenario: Scenario, source: &Source) -> Result<Prepared, Scenario
     tracker::validate(&s.tracker, &mut p);
     let constellation_names: Vec<String> = s.constellations.iter().map(|c| c.name.clone()).collect();
     weapon::validate(&s.weapons, &constellation_names, &mut p);
+    fire_control::validate(&s.fire_control, &mut p);
     output::validate(&s.output, steps, &mut p);
 
     if !p.is_empty() {

@@ -2,6 +2,7 @@
 //! adding a stage is one module and one line there.
 
 pub mod detections;
+pub mod engage;
 pub mod satellites;
 pub mod threat;
 pub mod tracks;
@@ -16,6 +17,6 @@ pub fn build(p: &Prepared) -> Result<Vec<Box<dyn Stage + '_>>, RunError> {
         Box::new(threat::ThreatStage::new(p)),
         Box::new(detections::DetectionsStage::new(p)?),
         Box::new(tracks::TracksStage::new(p)?),
-        // engagements are added here by their issue.
+        Box::new(engage::EngageStage::new(p)?),
     ])
 }

@@ -34,6 +34,8 @@ pub struct TracksStage<'a> {
     truth: Vec<TruthSample>,
     /// Per launch, per checkpoint (+60 s, +300 s): (t, best distance, miss m).
     checkpoints: Vec<[(f64, f64, Option<f64>); 2]>,
+    /// Fill `WorldTrack::boost_estimate` (the scenario has weapons).
+    wants_boost_estimates: bool,
 }
 
 impl<'a> TracksStage<'a> {
@@ -60,6 +62,7 @@ impl<'a> TracksStage<'a> {
             samples: Vec::new(),
             truth: Vec::new(),
             checkpoints,
+            wants_boost_estimates: !p.scenario.weapons.is_empty(),
         })
     }
 }
@@ -115,6 +118,16 @@ impl Stage for TracksStage<'_> {
         self.updates.clear();
         self.snap.clear();
         self.trk.snapshot(t, &mut self.snap);
+        world.tracks.clear();
+        for r in &self.snap {
+            let boosting = matches!(r.products.phase, tl_core::object::Phase::Boost(_));
+            let boost_estimate = if self.wants_boost_estimates && boosting {
+                self.trk.mode_estimate(r.track_id, tl_track::motion::ModelKind::Boost)
+            } else {
+                None
+            };
+            world.tracks.push(crate::run::WorldTrack { report: *r, boost_estimate });
+        }
         let table = self.table.ok_or_else(|| RunError::Internal("tracks table not open".into()))?;
         for r in &self.snap {
             let pr = &r.products;
