@@ -4,8 +4,8 @@
 
 use crate::font::{FONT_FAMILY, FONT_TTF};
 use crate::plot::{
-    LatLonGrid, LegendEntry, MapLine, MapPoint, Marker, MarkerShape, Rgb, Span, Timeline, TimelineRow,
-    WorldMap,
+    LatLonGrid, LegendEntry, LinePlot, MapLine, MapPoint, Marker, MarkerShape, Rgb, Series, Span, Timeline,
+    TimelineRow, WorldMap,
 };
 use crate::run::VizError;
 use crate::scene::Scene;
@@ -254,6 +254,101 @@ pub fn footprint_coverage(scene: &Scene, cell_deg: f64, max_times: usize) -> Lat
     LatLonGrid { lat_min_deg: -90.0, cell_deg, n_lat, values, range: None, label: "sats".into() }
 }
 
+/// Truth position at `t`, ECEF, linearly interpolated; `None` outside the object's span.
+fn truth_at(s: &[crate::scene::Sample], t: f64) -> Option<[f64; 3]> {
+    let (first, last) = (s.first()?, s.last()?);
+    if t < first.t_s || t > last.t_s {
+        return None;
+    }
+    let i = s.partition_point(|x| x.t_s < t);
+    if s[i].t_s == t || i == 0 {
+        return Some(s[i].pos_ecef_m);
+    }
+    let (a, b) = (&s[i - 1], &s[i]);
+    let f = (t - a.t_s) / (b.t_s - a.t_s);
+    Some(std::array::from_fn(|k| a.pos_ecef_m[k] + f * (b.pos_ecef_m[k] - a.pos_ecef_m[k])))
+}
+
+/// Position error of a track sample against the nearest truth object at that time (the
+/// report's scoring only: the tracker never sees truth), m; `None` when no truth object
+/// is flying then.
+pub fn track_error_m(scene: &Scene, sample: &crate::scene::TrackSample) -> Option<f64> {
+    scene
+        .objects
+        .iter()
+        .filter_map(|o| truth_at(&o.samples, sample.t_s))
+        .map(|p| {
+            let d: [f64; 3] = std::array::from_fn(|k| sample.pos_ecef_m[k] - p[k]);
+            (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt()
+        })
+        .min_by(|a, b| a.total_cmp(b))
+}
+
+/// Maximum number of tracks drawn in the track-error plot (the longest ones).
+pub const TRACK_ERROR_MAX_TRACKS: usize = 8;
+
+/// Position error against time for the longest tracks, with each track's 2-sigma bound
+/// `2 sqrt(trace P)` (dashed). The error is taken against the nearest truth object at
+/// each time.
+fn track_error_section(scene: &Scene) -> Result<Option<Section>, VizError> {
+    if scene.tracks.is_empty() || scene.objects.is_empty() {
+        return Ok(None);
+    }
+    let mut order: Vec<&crate::scene::Track> = scene.tracks.iter().collect();
+    order.sort_by(|a, b| b.samples.len().cmp(&a.samples.len()).then(a.id.cmp(&b.id)));
+    let mut plot = LinePlot::new("Track position error and 2-sigma bound", "time since epoch (s)", "metres");
+    plot.log_y = true;
+    let mut rows = String::new();
+    for (i, tr) in order.iter().take(TRACK_ERROR_MAX_TRACKS).enumerate() {
+        let c = Rgb::palette(i);
+        let err: Vec<(f64, f64)> =
+            tr.samples.iter().filter_map(|s| track_error_m(scene, s).map(|e| (s.t_s, e))).collect();
+        let bound: Vec<(f64, f64)> = tr
+            .samples
+            .iter()
+            .map(|s| (s.t_s, 2.0 * (s.cov_ecef_m2[0] + s.cov_ecef_m2[3] + s.cov_ecef_m2[5]).max(0.0).sqrt()))
+            .collect();
+        let inside = err.iter().zip(&tr.samples).filter(|((_, e), s)| {
+            *e <= 2.0 * (s.cov_ecef_m2[0] + s.cov_ecef_m2[3] + s.cov_ecef_m2[5]).max(0.0).sqrt()
+        });
+        let n_inside = inside.count();
+        let median = {
+            let mut v: Vec<f64> = err.iter().map(|p| p.1).collect();
+            v.sort_by(|a, b| a.total_cmp(b));
+            v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+        };
+        let _ = write!(
+            rows,
+            "<tr><td>T{}</td><td>{}</td><td>{:.0}</td><td>{}</td></tr>",
+            tr.id,
+            tr.samples.len(),
+            median,
+            if err.is_empty() {
+                "-".to_string()
+            } else {
+                format!("{:.0}%", 100.0 * n_inside as f64 / err.len() as f64)
+            }
+        );
+        plot.series.push(Series::line(format!("T{} error", tr.id), err, c));
+        plot.series.push(Series::dashed(format!("T{} 2-sigma", tr.id), bound, c));
+    }
+    let png = plot.to_png()?;
+    Ok(Some(Section {
+        title: "Track accuracy".into(),
+        html: format!(
+            "{}<table><tr><th>track</th><th>samples</th><th>median error (m)</th><th>error within 2-sigma</th></tr>{rows}</table>\
+             <p class=\"note\">The {} longest tracks. Error: distance from the track's position (predicted to the \
+             row time) to the nearest truth object flying at that time (scoring only; the tracker never sees \
+             truth). Bound: 2&radic;(trace of the position covariance); the tracks table keeps only the \
+             covariance diagonal, so the bound is that of the diagonal. For a consistent filter 95% (one dominant \
+             axis: chi-square with 1 degree of freedom below 4) to 99% (a round error: 3 degrees of freedom \
+             below 12) of errors fall within it.</p>",
+            png_img(&png, "track position error"),
+            TRACK_ERROR_MAX_TRACKS
+        ),
+    }))
+}
+
 fn nearest_sample(s: &[crate::scene::Sample], t: f64) -> Option<[f64; 3]> {
     if s.is_empty() {
         return None;
@@ -272,6 +367,9 @@ pub fn scene_sections(scene: &Scene, summary: &Value) -> Result<Vec<Section>, Vi
         out.push(s);
     }
     if let Some(s) = engagement_timeline(scene)? {
+        out.push(s);
+    }
+    if let Some(s) = track_error_section(scene)? {
         out.push(s);
     }
     if !scene.satellites.is_empty() {

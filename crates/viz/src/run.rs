@@ -2,7 +2,10 @@
 //! table readers. Tables a run does not have (an early run has only `satellites`)
 //! simply leave their layers empty.
 
-use crate::scene::{Engagement, Sample, Satellite, Scene, Shooter, Sighting, TruthObject, WeaponKind};
+use crate::scene::{
+    Engagement, ImpactEstimate, LaunchEstimate, Sample, Satellite, Scene, Shooter, Sighting, Track,
+    TrackSample, TruthObject, WeaponKind,
+};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use tl_io::tables;
@@ -85,11 +88,95 @@ pub fn load_scene(run_dir: &Path) -> Result<Scene, VizError> {
     if has_table(run_dir, &tables::DETECTIONS.name) {
         scene.sightings = load_sightings(run_dir)?;
     }
+    if has_table(run_dir, &tables::TRACKS.name) {
+        scene.tracks = load_tracks(run_dir, epoch)?;
+    }
     if has_table(run_dir, &tables::ENGAGEMENTS.name) {
         scene.engagements = load_engagements(run_dir)?;
     }
     scene.t_end_s = t_max;
     Ok(scene)
+}
+
+/// UT1 - UTC of the run, s, from its `scenario.toml` (`dut1_s`, default 0), read as plain
+/// TOML like [`weapon_kinds`].
+fn run_dut1_s(run_dir: &Path) -> f64 {
+    std::fs::read_to_string(run_dir.join("scenario.toml"))
+        .ok()
+        .and_then(|text| text.parse::<toml::Table>().ok())
+        .and_then(|v| v.get("dut1_s").and_then(|x| x.as_float().or_else(|| x.as_integer().map(|i| i as f64))))
+        .filter(|d| d.is_finite() && d.abs() <= 0.9)
+        .unwrap_or(0.0)
+}
+
+/// Estimated tracks from the `tracks` table. The table gives ECI (TEME of date) states
+/// and the diagonal of the ECI position covariance; both are rotated to ECEF with the
+/// run's Earth rotation (the covariance as `R diag(var) R^T`: the table's off-diagonal
+/// terms are not stored, so the drawn ellipsoid is the axis-aligned ECI one, rotated).
+/// Impact and launch estimates are taken from the rows that have them (2-sigma ellipse as
+/// the table gives it; the launch circle is drawn at 2 sigma of `launch_pos_std_m`).
+fn load_tracks(run_dir: &Path, epoch: tl_core::time::Epoch) -> Result<Vec<Track>, VizError> {
+    use nalgebra::Vector3;
+    let t = tl_io::read_run_table(run_dir, &tables::TRACKS)?;
+    let earth = tl_core::frames::EarthRotation::new(epoch, run_dut1_s(run_dir));
+    let ts = t.f64("t_s")?;
+    let id = t.u32("track_id")?;
+    let (x, y, z) = (t.f64("pos_eci_x_m")?, t.f64("pos_eci_y_m")?, t.f64("pos_eci_z_m")?);
+    let (vx, vy, vz) = (t.f64("var_pos_x_m2")?, t.f64("var_pos_y_m2")?, t.f64("var_pos_z_m2")?);
+    let phase = t.str("phase")?;
+    let (ilat, ilon) = (t.f64("impact_lat_deg")?, t.f64("impact_lon_deg")?);
+    let (imaj, imin, iaz) = (
+        t.f64("impact_semi_major_2s_m")?,
+        t.f64("impact_semi_minor_2s_m")?,
+        t.f64("impact_major_azimuth_deg")?,
+    );
+    let (llat, llon, lstd) = (t.f64("launch_lat_deg")?, t.f64("launch_lon_deg")?, t.f64("launch_pos_std_m")?);
+    let mut by_id: BTreeMap<u32, Track> = BTreeMap::new();
+    for i in 0..t.len() {
+        let tr = by_id.entry(id[i]).or_insert_with(|| Track { id: id[i], ..Default::default() });
+        let rot = earth.at(ts[i]);
+        let p = rot.pos_to_ecef(&Vector3::new(x[i], y[i], z[i]));
+        let axes = [Vector3::x(), Vector3::y(), Vector3::z()].map(|a| rot.dir_to_ecef(&a));
+        let var = [vx[i], vy[i], vz[i]].map(|v| if v.is_finite() { v.max(0.0) } else { 0.0 });
+        let mut c = [0.0; 6];
+        for (a, v) in axes.iter().zip(var) {
+            let terms = [a.x * a.x, a.x * a.y, a.x * a.z, a.y * a.y, a.y * a.z, a.z * a.z];
+            for (ck, tk) in c.iter_mut().zip(terms) {
+                *ck += v * tk;
+            }
+        }
+        tr.samples.push(TrackSample {
+            t_s: ts[i],
+            pos_ecef_m: [p.x, p.y, p.z],
+            cov_ecef_m2: c,
+            phase: phase[i].clone(),
+        });
+        if ilat[i].is_finite() && ilon[i].is_finite() {
+            tr.impact.push(ImpactEstimate {
+                t_s: ts[i],
+                lat_deg: ilat[i],
+                lon_deg: ilon[i],
+                semi_major_m: if imaj[i].is_finite() { imaj[i] } else { 0.0 },
+                semi_minor_m: if imin[i].is_finite() { imin[i] } else { 0.0 },
+                azimuth_deg: if iaz[i].is_finite() { iaz[i] } else { 0.0 },
+            });
+        }
+        if llat[i].is_finite() && llon[i].is_finite() {
+            tr.launch.push(LaunchEstimate {
+                t_s: ts[i],
+                lat_deg: llat[i],
+                lon_deg: llon[i],
+                radius_m: if lstd[i].is_finite() { 2.0 * lstd[i] } else { 0.0 },
+            });
+        }
+    }
+    let mut out: Vec<Track> = by_id.into_values().collect();
+    for tr in &mut out {
+        tr.samples.sort_by(|a, b| a.t_s.total_cmp(&b.t_s));
+        tr.impact.sort_by(|a, b| a.t_s.total_cmp(&b.t_s));
+        tr.launch.sort_by(|a, b| a.t_s.total_cmp(&b.t_s));
+    }
+    Ok(out)
 }
 
 /// Weapon layer kinds (`[[weapon]] name -> kind`) from the run's `scenario.toml`, read as

@@ -142,3 +142,123 @@ fn record_lists_inside_stages_get_their_own_tables() {
     );
     assert!(h.contains("<td class=\"n\">77</td><td>nk</td>"), "{h}");
 }
+
+/// A `tracks` table in a run folder becomes `track/N` entities: ECI rows rotated to ECEF
+/// with the run's Earth rotation, the covariance diagonal rotated (trace kept), impact
+/// and launch estimates only from the rows that have them.
+#[test]
+fn tracks_table_is_loaded_into_the_scene_and_czml() {
+    use tl_io::{Format, TableWriter, Value as Cell, WriteOptions, tables};
+    let dir = tempfile::tempdir().unwrap();
+    let epoch = tl_core::time::parse_epoch("2026-03-01T06:00:00Z").unwrap();
+    let orbits = walker(550e3, 53.0, 2, 1, 0);
+    let run = write_satellite_run(&dir.path().join("run"), "tracks", epoch, &orbits, 600.0, 10.0).unwrap();
+    let mut w = TableWriter::create(&run, &tables::TRACKS, Format::Parquet, WriteOptions::default()).unwrap();
+    // Track 3: two rows, the second with an impact and launch estimate; track 1: one row.
+    type Row = (f64, u32, [f64; 3], [f64; 3], bool);
+    let rows: [Row; 3] = [
+        (100.0, 3, [6.8e6, 1.0e5, 2.0e5], [4.0e4, 9.0e4, 1.6e5], false),
+        (200.0, 3, [6.7e6, 1.5e6, 3.0e5], [1.0e4, 2.5e5, 4.0e4], true),
+        (150.0, 1, [-6.6e6, 2.0e6, -1.0e6], [100.0, 100.0, 100.0], false),
+    ];
+    for (t, id, p, var, est) in rows {
+        let row: Vec<Cell> = tables::TRACKS
+            .columns
+            .iter()
+            .map(|c| match &*c.name {
+                "t_s" | "t_update_s" => Cell::F64(t),
+                "track_id" => Cell::U32(id),
+                "pos_eci_x_m" => Cell::F64(p[0]),
+                "pos_eci_y_m" => Cell::F64(p[1]),
+                "pos_eci_z_m" => Cell::F64(p[2]),
+                "var_pos_x_m2" => Cell::F64(var[0]),
+                "var_pos_y_m2" => Cell::F64(var[1]),
+                "var_pos_z_m2" => Cell::F64(var[2]),
+                "phase" => Cell::Str("midcourse"),
+                "class_guess" => Cell::Str("icbm"),
+                "fire_control_quality" => Cell::Bool(false),
+                "n_updates" | "n_sats" => Cell::U32(4),
+                "impact_lat_deg" | "launch_lat_deg" if est => Cell::F64(40.0),
+                "impact_lon_deg" | "launch_lon_deg" if est => Cell::F64(-100.0),
+                "impact_semi_major_2s_m" if est => Cell::F64(5000.0),
+                "impact_semi_minor_2s_m" if est => Cell::F64(2000.0),
+                "impact_major_azimuth_deg" if est => Cell::F64(30.0),
+                "launch_pos_std_m" if est => Cell::F64(1500.0),
+                _ => Cell::F64(if c.non_finite_ok { f64::NAN } else { 0.0 }),
+            })
+            .collect();
+        w.push_row(&row).unwrap();
+    }
+    w.finish().unwrap();
+
+    let scene = tl_viz::run::load_scene(&run).unwrap();
+    assert_eq!(scene.tracks.iter().map(|t| t.id).collect::<Vec<_>>(), vec![1, 3]);
+    let t3 = &scene.tracks[1];
+    assert_eq!(t3.samples.len(), 2);
+    let rot = tl_core::frames::EarthRotation::new(epoch, 0.0);
+    for (s, (t, _, p, var, _)) in t3.samples.iter().zip(&rows[..2]) {
+        let want = rot.at(*t).pos_to_ecef(&tl_core::Vec3::new(p[0], p[1], p[2]));
+        for k in 0..3 {
+            assert!((s.pos_ecef_m[k] - want[k]).abs() < 1e-6, "t {t} axis {k}");
+        }
+        // A rotation about z keeps the trace and the zz term.
+        let c = s.cov_ecef_m2;
+        assert!((c[0] + c[3] + c[5] - var.iter().sum::<f64>()).abs() < 1e-6 * var.iter().sum::<f64>());
+        assert!((c[5] - var[2]).abs() < 1e-9 * var[2]);
+        assert!(c[2].abs() < 1e-9 && c[4].abs() < 1e-9);
+    }
+    assert_eq!(t3.impact.len(), 1);
+    assert_eq!(t3.impact[0].t_s, 200.0);
+    assert_eq!((t3.impact[0].semi_major_m, t3.impact[0].semi_minor_m), (5000.0, 2000.0));
+    assert_eq!(t3.launch.len(), 1);
+    assert_eq!(t3.launch[0].radius_m, 3000.0);
+    assert!(scene.tracks[0].impact.is_empty() && scene.tracks[0].launch.is_empty());
+
+    write_run_products(&run).unwrap();
+    let doc: Vec<Value> = serde_json::from_slice(&std::fs::read(run.join(CZML_FILE)).unwrap()).unwrap();
+    let ids: Vec<&str> = doc.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    for id in ["track/1", "track/3", "track/3/impact", "track/3/launch"] {
+        assert!(ids.contains(&id), "{id} in {ids:?}");
+    }
+    assert!(!ids.contains(&"track/1/impact"));
+}
+
+/// The report's track error is the distance to the nearest truth object flying at the
+/// sample time, with the truth interpolated linearly between its samples.
+#[test]
+fn track_error_is_distance_to_nearest_interpolated_truth() {
+    use tl_viz::scene::{Sample, Scene, Track, TrackSample, TruthObject};
+    let epoch = tl_core::time::parse_epoch("2026-03-01T00:00:00Z").unwrap();
+    let mut scene = Scene::new("err", epoch, 0.0, 100.0);
+    let obj = |id: u32, y: f64| TruthObject {
+        id,
+        launch_id: "L".into(),
+        kind: "booster".into(),
+        samples: vec![
+            Sample { t_s: 0.0, pos_ecef_m: [7.0e6, y, 0.0] },
+            Sample { t_s: 10.0, pos_ecef_m: [7.0e6 + 1000.0, y, 0.0] },
+        ],
+        phases: vec!["boost-1".into(), "boost-1".into()],
+    };
+    scene.objects = vec![obj(0, 0.0), obj(1, 5.0e4)];
+    let s = |t: f64, p: [f64; 3]| TrackSample {
+        t_s: t,
+        pos_ecef_m: p,
+        cov_ecef_m2: [1.0e4, 0.0, 0.0, 1.0e4, 0.0, 1.0e4],
+        phase: "boost-1".into(),
+    };
+    // At t = 5 the first object is at x = 7e6 + 500: the track is 30 m (y) and 40 m (z) off.
+    let a = s(5.0, [7.0e6 + 500.0, 30.0, 40.0]);
+    assert!((tl_viz::report::track_error_m(&scene, &a).unwrap() - 50.0).abs() < 1e-6);
+    // Nearer the second object.
+    let b = s(5.0, [7.0e6 + 500.0, 4.9e4, 0.0]);
+    assert!((tl_viz::report::track_error_m(&scene, &b).unwrap() - 1000.0).abs() < 1e-6);
+    // No truth flying at t = 20.
+    assert!(tl_viz::report::track_error_m(&scene, &s(20.0, [7.0e6, 0.0, 0.0])).is_none());
+    scene.tracks.push(Track { id: 4, samples: vec![a, b], ..Default::default() });
+    let sections = tl_viz::report::scene_sections(&scene, &serde_json::json!({})).unwrap();
+    let sec = sections.iter().find(|s| s.title == "Track accuracy").expect("track accuracy section");
+    assert!(sec.html.contains("<td>T4</td><td>2</td>"));
+    // Both errors (50 m, 1000 m) are within 2 sqrt(trace) = 346 m? Only the first: 50%.
+    assert!(sec.html.contains("50%"), "{}", sec.html);
+}
