@@ -51,9 +51,9 @@ pub struct FireControlSettings {
     /// estimate + this, s (30..=600, default 170: the short end of APS 2003's 170-180 s
     /// for solid ICBMs, so plans end before the earliest plausible burnout).
     pub planning_boost_s: f64,
-    /// Largest thrust acceleration a track's boost prediction reaches, m/s^2 (5..=300,
-    /// default 60): the tracker's rocket-equation trend is followed up to it, then held
-    /// (`tl_track::predict::predict_boost_states`). The catalogue's ICBM stages start at
+    /// Thrust acceleration at which a track's boost prediction saturates, m/s^2 (5..=300,
+    /// default 60): the tracker's saturating rocket-equation trend is predicted with this
+    /// cap in place of the tracker's own (`tl_track::predict::predict_boost_states`). The catalogue's ICBM stages start at
     /// 13-37 m/s^2 and end at 51-115 m/s^2, so 60 m/s^2 sits near the boost average.
     pub planning_max_accel_m_s2: f64,
     /// A track whose last update is older than this is not offered to fire control (and

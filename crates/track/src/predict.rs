@@ -9,13 +9,13 @@
 //! (square root of the largest eigenvalue of the 3x3 position covariance).
 //!
 //! The boost model (`ModelKind::Boost`) extrapolates the current thrust acceleration
-//! with the rocket-equation trend `da/dt = a^2 / v_e` and knows nothing of staging: a
-//! prediction across a stage change drifts, and its covariance (the thrust random walk)
-//! is what says how far. The trend reaches infinity `v_e / a` seconds ahead (tens of
-//! seconds for an upper stage), so long boost predictions use
-//! [`predict_boost_states`], which holds the thrust at a cap. Use
-//! [`crate::space::SpaceTracker::mode_estimate`] to start from a track's boost-mode
-//! estimate.
+//! with the saturating rocket-equation trend `da/dt = a^2 / v_e (1 - a / a_max)`
+//! ([`crate::motion::thrust_trend`]) and knows nothing of staging: a prediction across a
+//! stage change drifts, and its covariance (the thrust random walk) is what says how far.
+//! [`predict_boost_states`] predicts with a lower saturation `a_max` of the caller's
+//! choosing (fire control plans on a boost-average thrust, not the tracker's upper
+//! bound). Use [`crate::space::SpaceTracker::mode_estimate`] to start from a track's
+//! boost-mode estimate.
 
 use crate::filter::{FilterKind, Gaussian, predict};
 use crate::motion::{ModelKind, MotionParams};
@@ -96,13 +96,11 @@ pub fn predict_states(
     Ok(out)
 }
 
-/// [`predict_states`] with the boost model and the thrust acceleration capped at
-/// `max_thrust_m_s2`: the boost model's rocket-equation trend `da/dt = a^2 / v_e`
-/// reaches infinity at `v_e / a` seconds (a motor that burns all its mass), which a real
-/// stage never does (it burns out first). Long predictions therefore follow the trend
-/// until the thrust reaches the cap (the crossing time `v_e (1/a - 1/cap)` is solved in
-/// closed form), then hold it there (trend off, random walk kept), so the uncertainty
-/// keeps growing without blowing up.
+/// [`predict_states`] with the boost model and its thrust saturation lowered to
+/// `max_thrust_m_s2` (never raised above `params.max_thrust_m_s2`): the thrust follows
+/// the trend `da/dt = a^2 / v_e (1 - a / max_thrust_m_s2)` and tends to the cap without
+/// crossing it; an estimate already above the cap starts at the cap. The process noise
+/// (the thrust random walk) is the tracker's, so the uncertainty keeps growing.
 ///
 /// ```
 /// use tl_track::filter::Gaussian;
@@ -111,11 +109,11 @@ pub fn predict_states(
 /// let mut x = StateVec::zeros();
 /// x[0] = 6.5e6;
 /// x[3] = 2_000.0;
-/// x[6] = 40.0; // 40 m/s^2: with v_e = 2,600 m/s the trend alone diverges at 65 s
+/// x[6] = 40.0;
 /// let g = Gaussian { x, p: StateCov::identity() };
-/// let out = predict_boost_states(&g, 0.0, &MotionParams::default(), &[30.0, 200.0], 80.0).unwrap();
+/// let out = predict_boost_states(&g, 0.0, &MotionParams::default(), &[30.0, 600.0], 80.0).unwrap();
 /// assert!(out[0].thrust_m_s2 > 40.0 && out[0].thrust_m_s2 < 80.0);
-/// assert!((out[1].thrust_m_s2 - 80.0).abs() < 1e-6);
+/// assert!(out[1].thrust_m_s2 > 79.0 && out[1].thrust_m_s2 <= 80.0);
 /// ```
 pub fn predict_boost_states(
     g: &Gaussian,
@@ -127,61 +125,11 @@ pub fn predict_boost_states(
     if max_thrust_m_s2.is_nan() || max_thrust_m_s2 <= 0.0 {
         return Err(FieldError::new("max_thrust_m_s2", fmt_f64(max_thrust_m_s2), "a finite number > 0"));
     }
-    let held = MotionParams { exhaust_velocity_m_s: 0.0, ..params.clone() };
-    let ve = params.exhaust_velocity_m_s;
+    let p = MotionParams { max_thrust_m_s2: max_thrust_m_s2.min(params.max_thrust_m_s2), ..params.clone() };
+    let mut start = *g;
     let ix = crate::motion::IX_THRUST;
-    let mut out = Vec::with_capacity(times_s.len());
-    let mut cur = *g;
-    if cur.x[ix] > max_thrust_m_s2 {
-        cur.x[ix] = max_thrust_m_s2;
-    }
-    let mut t = t0_s;
-    for (i, &ti) in times_s.iter().enumerate() {
-        if ti.is_nan() || ti < t {
-            return Err(FieldError::new(
-                format!("times_s[{i}]"),
-                fmt_f64(ti),
-                format!(">= {} (increasing, from the estimate's time)", fmt_f64(t)),
-            ));
-        }
-        let fail = |e: crate::linalg::CovError| {
-            FieldError::new(
-                format!("times_s[{i}]"),
-                fmt_f64(ti),
-                format!("a time the prediction reaches ({e})"),
-            )
-        };
-        // Time left before the trend reaches the cap (infinite without a trend).
-        let a = cur.x[ix];
-        let to_cap = if ve > 0.0 && a > 0.0 && a < max_thrust_m_s2 {
-            ve * (1.0 / a - 1.0 / max_thrust_m_s2)
-        } else if ve > 0.0 && a >= max_thrust_m_s2 {
-            0.0
-        } else {
-            f64::INFINITY
-        };
-        let dt = ti - t;
-        if dt <= to_cap {
-            cur = predict(FilterKind::Ekf, ModelKind::Boost, &cur, dt, params).map_err(fail)?;
-        } else {
-            if to_cap > 0.0 {
-                cur = predict(FilterKind::Ekf, ModelKind::Boost, &cur, to_cap, params).map_err(fail)?;
-            }
-            cur.x[ix] = cur.x[ix].min(max_thrust_m_s2);
-            cur = predict(FilterKind::Ekf, ModelKind::Boost, &cur, dt - to_cap.max(0.0), &held)
-                .map_err(fail)?;
-        }
-        cur.x[ix] = cur.x[ix].min(max_thrust_m_s2);
-        t = ti;
-        out.push(PredictedState {
-            t_s: ti,
-            pos_eci_m: Vector3::new(cur.x[0], cur.x[1], cur.x[2]),
-            vel_eci_m_s: Vector3::new(cur.x[3], cur.x[4], cur.x[5]),
-            thrust_m_s2: cur.x[ix],
-            pos_sigma_max_m: pos_sigma_max_m(&cur),
-        });
-    }
-    Ok(out)
+    start.x[ix] = start.x[ix].min(p.max_thrust_m_s2);
+    predict_states(&start, t0_s, ModelKind::Boost, &p, times_s)
 }
 
 #[cfg(test)]
@@ -227,10 +175,12 @@ mod tests {
         assert!(d.norm() < 1e-3, "{}", d.norm());
     }
 
-    /// Thrust follows the closed form of the trend, 1/a(t) = 1/a0 - t/v_e, up to the cap,
-    /// then stays at the cap; the covariance stays finite where the plain trend diverges.
+    /// Thrust follows the closed form of the saturating trend up to the cap: with
+    /// `k = 1/cap`, `t(a) = v_e [1/a0 - 1/a + k ln(a (1 - k a0) / (a0 (1 - k a)))]`
+    /// (partial fractions of `v_e da / (a^2 (1 - k a))`); it never crosses the cap and the
+    /// covariance stays finite over a long prediction.
     #[test]
-    fn capped_boost_follows_the_trend_then_holds() {
+    fn capped_boost_follows_the_saturating_trend() {
         let params = MotionParams::default();
         let ve = params.exhaust_velocity_m_s;
         let mut x = StateVec::zeros();
@@ -240,16 +190,25 @@ mod tests {
         x[6] = 30.0;
         let g = Gaussian { x, p: StateCov::identity() };
         let cap = 90.0;
-        let t_cap = ve * (1.0 / 30.0 - 1.0 / cap);
-        let times: Vec<f64> = (1..=40).map(|k| 5.0 * k as f64).collect();
+        let k = 1.0 / cap;
+        let times: Vec<f64> = (1..=40).map(|n| 5.0 * n as f64).collect();
         let out = predict_boost_states(&g, 0.0, &params, &times, cap).unwrap();
         for s in &out {
-            let want = if s.t_s < t_cap { 1.0 / (1.0 / 30.0 - s.t_s / ve) } else { cap };
-            assert!((s.thrust_m_s2 - want).abs() < 1e-3 * want, "t {}: {} vs {want}", s.t_s, s.thrust_m_s2);
+            let a = s.thrust_m_s2;
+            assert!(a > 30.0 && a < cap, "t {}: {a}", s.t_s);
+            let t_closed =
+                ve * (1.0 / 30.0 - 1.0 / a + k * (a * (1.0 - k * 30.0) / (30.0 * (1.0 - k * a))).ln());
+            // Where the thrust is within 1e-6 of the cap the inverse is ill-conditioned.
+            if cap - a > 1e-3 {
+                assert!((t_closed - s.t_s).abs() < 0.05, "t {}: closed form gives {t_closed}", s.t_s);
+            }
             assert!(s.pos_sigma_max_m.is_finite());
         }
-        // The uncapped trend diverges at v_e / a0 = 87 s.
-        assert!(predict_states(&g, 0.0, ModelKind::Boost, &params, &times).is_err());
+        // An estimate above the cap starts at the cap; a bad cap is refused.
+        let mut hot = g;
+        hot.x[6] = 200.0;
+        let out = predict_boost_states(&hot, 0.0, &params, &[1.0], cap).unwrap();
+        assert!(out[0].thrust_m_s2 <= cap);
         assert!(predict_boost_states(&g, 0.0, &params, &times, 0.0).is_err());
     }
 

@@ -7,7 +7,7 @@
 //!    phase, updated within `track_timeout_s`, with a launch-time estimate, is offered
 //!    to fire control with its **predicted** boost trajectory: the track's boost-mode
 //!    estimate (`tl_track::space::SpaceTracker::mode_estimate`) predicted with the
-//!    tracker's own boost model and process noise, the thrust acceleration capped at
+//!    tracker's own boost model and process noise, its thrust trend saturating at
 //!    `planning_max_accel_m_s2` (`tl_track::predict::predict_boost_states`), every
 //!    `prediction_step_s` to the predicted burnout (`launch estimate +
 //!    planning_boost_s`), with the position uncertainty at each node. Fire control sees
