@@ -205,6 +205,7 @@ fn load_engagements(run_dir: &Path) -> Result<Vec<Engagement>, VizError> {
     let fire = t.f64("fire_t_s")?;
     let end = t.f64("end_t_s")?;
     let outcome = t.str("outcome")?;
+    let mut flyouts = load_flyouts(run_dir)?;
     Ok((0..t.len())
         .map(|i| Engagement {
             id: id[i],
@@ -220,9 +221,30 @@ fn load_engagements(run_dir: &Path) -> Result<Vec<Engagement>, VizError> {
             t_start_s: fire[i],
             t_end_s: end[i],
             outcome: outcome[i].clone(),
-            flyout: Vec::new(),
+            flyout: flyouts.remove(&id[i]).unwrap_or_default(),
         })
         .collect())
+}
+
+/// Planned interceptor fly-outs by engagement id, from the `flyouts` table when the run
+/// has one (ECEF samples, time order).
+fn load_flyouts(run_dir: &Path) -> Result<BTreeMap<u32, Vec<Sample>>, VizError> {
+    let mut out: BTreeMap<u32, Vec<Sample>> = BTreeMap::new();
+    if !has_table(run_dir, &tables::FLYOUTS.name) {
+        return Ok(out);
+    }
+    let t = tl_io::read_run_table(run_dir, &tables::FLYOUTS)?;
+    let id = t.u32("engagement_id")?;
+    let ts = t.f64("t_s")?;
+    let (x, y, z) = (t.f64("pos_ecef_x_m")?, t.f64("pos_ecef_y_m")?, t.f64("pos_ecef_z_m")?);
+    for i in 0..t.len() {
+        out.entry(id[i]).or_default().push(Sample { t_s: ts[i], pos_ecef_m: [x[i], y[i], z[i]] });
+    }
+    for v in out.values_mut() {
+        v.sort_by(|a, b| a.t_s.total_cmp(&b.t_s));
+        v.dedup_by(|a, b| a.t_s == b.t_s);
+    }
+    Ok(out)
 }
 
 fn load_truth(run_dir: &Path) -> Result<Vec<TruthObject>, VizError> {

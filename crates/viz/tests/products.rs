@@ -262,3 +262,69 @@ fn track_error_is_distance_to_nearest_interpolated_truth() {
     // Both errors (50 m, 1000 m) are within 2 sqrt(trace) = 346 m? Only the first: 50%.
     assert!(sec.html.contains("50%"), "{}", sec.html);
 }
+
+/// An interceptor engagement with rows in the `flyouts` table is drawn along its planned
+/// fly-out (a moving `eng/N` entity with sampled positions), one without as a line.
+#[test]
+fn flyouts_table_gives_interceptor_flyouts() {
+    use tl_io::{ColumnType, Format, TableWriter, Value as Cell, WriteOptions, tables};
+    let dir = tempfile::tempdir().unwrap();
+    let epoch = tl_core::time::parse_epoch("2026-03-01T06:00:00Z").unwrap();
+    let orbits = walker(550e3, 53.0, 2, 1, 0);
+    let run = write_satellite_run(&dir.path().join("run"), "sbi", epoch, &orbits, 600.0, 10.0).unwrap();
+    let default = |c: &tl_io::Column| match c.ty {
+        ColumnType::F64 => Cell::F64(0.0),
+        ColumnType::I64 => Cell::I64(0),
+        ColumnType::U32 => Cell::U32(0),
+        ColumnType::Bool => Cell::Bool(false),
+        ColumnType::Str => Cell::Str(""),
+    };
+    let mut w =
+        TableWriter::create(&run, &tables::ENGAGEMENTS, Format::Parquet, WriteOptions::default()).unwrap();
+    for id in [0u32, 1] {
+        let row: Vec<Cell> = tables::ENGAGEMENTS
+            .columns
+            .iter()
+            .map(|c| match &*c.name {
+                "engagement_id" => Cell::U32(id),
+                "layer" => Cell::Str("sbi"),
+                "carrier_sat_id" => Cell::U32(id),
+                "truth_object_id" => Cell::I64(-1),
+                "fire_t_s" => Cell::F64(100.0),
+                "end_t_s" => Cell::F64(160.0),
+                "outcome" => Cell::Str("kill"),
+                _ => default(c),
+            })
+            .collect();
+        w.push_row(&row).unwrap();
+    }
+    w.finish().unwrap();
+    let mut w =
+        TableWriter::create(&run, &tables::FLYOUTS, Format::Parquet, WriteOptions::default()).unwrap();
+    // Engagement 1 only, rows out of time order on purpose.
+    for t in [160.0, 100.0, 130.0] {
+        let row: Vec<Cell> = tables::FLYOUTS
+            .columns
+            .iter()
+            .map(|c| match &*c.name {
+                "engagement_id" => Cell::U32(1),
+                "t_s" => Cell::F64(t),
+                "pos_ecef_x_m" => Cell::F64(6.9e6 + 1000.0 * t),
+                "pos_ecef_y_m" | "pos_ecef_z_m" => Cell::F64(1.0e5),
+                _ => default(c),
+            })
+            .collect();
+        w.push_row(&row).unwrap();
+    }
+    w.finish().unwrap();
+    let scene = tl_viz::run::load_scene(&run).unwrap();
+    assert_eq!(scene.engagements.len(), 2);
+    assert!(scene.engagements[0].flyout.is_empty());
+    let f: Vec<f64> = scene.engagements[1].flyout.iter().map(|s| s.t_s).collect();
+    assert_eq!(f, vec![100.0, 130.0, 160.0]);
+    assert_eq!(scene.engagements[1].flyout[1].pos_ecef_m, [6.9e6 + 130_000.0, 1.0e5, 1.0e5]);
+    write_run_products(&run).unwrap();
+    let doc: Vec<Value> = serde_json::from_slice(&std::fs::read(run.join(CZML_FILE)).unwrap()).unwrap();
+    let eng1 = doc.iter().find(|p| p["id"] == "eng/1").expect("eng/1 drawn");
+    assert!(eng1["position"]["cartesian"].as_array().unwrap().len() >= 8, "{eng1}");
+}
