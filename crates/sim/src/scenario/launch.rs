@@ -89,100 +89,112 @@ impl LaunchConfig {
 
 /// Fly every launch (targeting solve and all objects), in parallel, results in launch
 /// order. A launch that cannot be flown (aim point out of reach, too many objects for the
-/// payload, ...) is reported at `launch[i]` with the threat model's explanation.
+/// payload, ...) is reported where it was written (`origins`: `launch[i]` or its
+/// `launch_group[g]`) with the threat model's explanation.
 pub(crate) fn fly_all(
     s: &super::Scenario,
+    launches: &[LaunchConfig],
+    origins: &[super::launch_group::Origin],
     earth: tl_core::frames::EarthRotation,
     problems: &mut Problems,
 ) -> Vec<tl_threat::Flight> {
     use rayon::prelude::*;
     let model = tl_threat::EarthModel::full(earth);
-    let results: Vec<Result<tl_threat::Flight, (String, tl_core::check::FieldError)>> = s
-        .launches
+    let results: Vec<Result<tl_threat::Flight, tl_core::check::FieldError>> = launches
         .par_iter()
         .enumerate()
         .map(|(i, l)| {
-            let p = format!("launch[{i}]");
-            let spec = super::missile::find(&l.missile, &s.missiles).ok_or_else(|| {
-                (p.clone(), tl_core::check::FieldError::new("missile", &l.missile, "a known missile"))
-            })?;
-            let m = tl_threat::Missile::new(spec).map_err(|e| (p.clone(), e.within("missile")))?;
+            let spec = super::missile::find(&l.missile, &s.missiles)
+                .ok_or_else(|| tl_core::check::FieldError::new("missile", &l.missile, "a known missile"))?;
+            let m = tl_threat::Missile::new(spec).map_err(|e| e.within("missile"))?;
             let rng = tl_core::rng::RngStream::new(s.seed, 0, i as u64, "threat.release");
             tl_threat::fly(&m, &l.to_spec(), &model, &tl_threat::Integration::default(), rng).map_err(|e| {
-                let fe = match e {
+                match e {
                     tl_threat::ThreatError::Field(fe) => fe,
                     other => tl_core::check::FieldError::new(
                         "aim_lat_deg",
                         format!("{} ({other})", fmt_f64(l.aim_lat_deg)),
                         "an aim point the missile can reach with this shape",
                     ),
-                };
-                (p, fe)
+                }
             })
         })
         .collect();
     let mut flights = Vec::with_capacity(results.len());
-    for r in results {
+    for (r, origin) in results.into_iter().zip(origins) {
         match r {
             Ok(f) => flights.push(f),
-            Err((prefix, e)) => problems.add(e.within(&prefix)),
+            Err(e) => problems.add(origin.locate(e)),
         }
     }
     flights
 }
 
 /// Check the launches. `missiles` are all names launches may use (catalogue and file).
+/// `origins[i]` says where launch `i` was written (problems are addressed there).
 pub(crate) fn validate(
     launches: &[LaunchConfig],
+    origins: &[super::launch_group::Origin],
     missiles: &[String],
     duration_s: f64,
     problems: &mut Problems,
 ) {
-    for (i, l) in launches.iter().enumerate() {
-        let p = format!("launch[{i}]");
-        problems.name(&format!("{p}.id"), &l.id);
-        if launches[..i].iter().any(|m| m.id == l.id) {
-            problems.push(&format!("{p}.id"), format!("{:?}", l.id), "unique among launches");
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::with_capacity(launches.len());
+    for (l, origin) in launches.iter().zip(origins) {
+        let mut here = Problems::default();
+        validate_one(l, &mut here, missiles, duration_s);
+        if !seen.insert(l.id.as_str()) {
+            here.push("id", format!("{:?}", l.id), "unique among launches");
         }
+        for e in here.errors {
+            problems.add(origin.locate(e));
+        }
+    }
+}
+
+/// Check one launch; field paths relative to the launch.
+fn validate_one(l: &LaunchConfig, problems: &mut Problems, missiles: &[String], duration_s: f64) {
+    {
+        problems.name("id", &l.id);
         if !missiles.contains(&l.missile) {
             problems.push(
-                &format!("{p}.missile"),
+                "missile",
                 format!("{:?}", l.missile),
                 format!("a catalogue missile or a [[missile]] of this file: {}", missiles.join(", ")),
             );
         }
-        let lat_ok = problems.check(&p, in_range("site_lat_deg", l.site_lat_deg, -90.0, 90.0)).is_some();
-        let lon_ok = problems.check(&p, in_range("site_lon_deg", l.site_lon_deg, -180.0, 180.0)).is_some();
-        let alat_ok = problems.check(&p, in_range("aim_lat_deg", l.aim_lat_deg, -90.0, 90.0)).is_some();
-        let alon_ok = problems.check(&p, in_range("aim_lon_deg", l.aim_lon_deg, -180.0, 180.0)).is_some();
+        let lat_ok = problems.check("", in_range("site_lat_deg", l.site_lat_deg, -90.0, 90.0)).is_some();
+        let lon_ok = problems.check("", in_range("site_lon_deg", l.site_lon_deg, -180.0, 180.0)).is_some();
+        let alat_ok = problems.check("", in_range("aim_lat_deg", l.aim_lat_deg, -90.0, 90.0)).is_some();
+        let alon_ok = problems.check("", in_range("aim_lon_deg", l.aim_lon_deg, -180.0, 180.0)).is_some();
         if lat_ok && lon_ok && alat_ok && alon_ok {
             let site = Geodetic::from_deg(l.site_lat_deg, l.site_lon_deg, 0.0);
             let aim = Geodetic::from_deg(l.aim_lat_deg, l.aim_lon_deg, 0.0);
             let deg = central_angle_rad(&site, &aim).to_degrees();
             if deg < 0.5 {
                 problems.push(
-                    &format!("{p}.aim_lat_deg"),
+                    "aim_lat_deg",
                     format!("{} (aim point {deg:.3} deg from the launch site)", fmt_f64(l.aim_lat_deg)),
                     "an aim point at least 0.5 deg (about 55 km) from the launch site",
                 );
             }
         }
         problems.check(
-            &p,
+            "",
             in_range("time_s", l.time_s, 0.0, duration_s).map_err(|e| tl_core::check::FieldError {
                 allowed: format!("{} (inside the run)", e.allowed),
                 ..e
             }),
         );
         if let Some(n) = l.rvs {
-            problems.check(&p, in_range("rvs", n as f64, 1.0, 20.0));
+            problems.check("", in_range("rvs", n as f64, 1.0, 20.0));
         }
         if let Some(n) = l.decoys {
-            problems.check(&p, in_range("decoys", n as f64, 0.0, 100.0));
+            problems.check("", in_range("decoys", n as f64, 0.0, 100.0));
         }
         let apogee = |problems: &mut Problems| {
             if let Some(a) = l.apogee_km {
-                problems.check(&p, in_range("apogee_km", a, 50.0, 5_000.0));
+                problems.check("", in_range("apogee_km", a, 50.0, 5_000.0));
             }
         };
         match l.shape {
@@ -190,7 +202,7 @@ pub(crate) fn validate(
                 for (name, v) in [("apogee_km", l.apogee_km), ("flight_path_deg", l.flight_path_deg)] {
                     if let Some(v) = v {
                         problems.push(
-                            &format!("{p}.{name}"),
+                            name,
                             fmt_f64(v),
                             "absent for shape = \"minimum-energy\" (use \"lofted\" or \"depressed\")",
                         );
@@ -199,30 +211,26 @@ pub(crate) fn validate(
             }
             TrajectoryShape::Lofted => {
                 if l.apogee_km.is_none() {
-                    problems.push(&format!("{p}.apogee_km"), "missing", "given for shape = \"lofted\"");
+                    problems.push("apogee_km", "missing", "given for shape = \"lofted\"");
                 }
                 if let Some(v) = l.flight_path_deg {
-                    problems.push(
-                        &format!("{p}.flight_path_deg"),
-                        fmt_f64(v),
-                        "absent for shape = \"lofted\"",
-                    );
+                    problems.push("flight_path_deg", fmt_f64(v), "absent for shape = \"lofted\"");
                 }
                 apogee(problems);
             }
             TrajectoryShape::Depressed => match (l.apogee_km, l.flight_path_deg) {
                 (None, None) => problems.push(
-                    &format!("{p}.flight_path_deg"),
+                    "flight_path_deg",
                     "missing",
                     "given (or apogee_km) for shape = \"depressed\"",
                 ),
                 (Some(_), Some(f)) => problems.push(
-                    &format!("{p}.flight_path_deg"),
+                    "flight_path_deg",
                     fmt_f64(f),
                     "absent when apogee_km is given (one of the two)",
                 ),
                 (None, Some(f)) => {
-                    problems.check(&p, in_range("flight_path_deg", f, 1.0, 45.0));
+                    problems.check("", in_range("flight_path_deg", f, 1.0, 45.0));
                 }
                 (Some(_), None) => apogee(problems),
             },

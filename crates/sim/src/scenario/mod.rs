@@ -11,6 +11,7 @@
 //! | `[[constellation.payload]]` | [`payload`] | sensor |
 //! | `[[missile]]`, catalogue names | [`missile`] | threat |
 //! | `[[launch]]` | [`launch`] | threat |
+//! | `[[launch_group]]` | [`launch_group`] | sim |
 //! | `[tracker]` | [`tracker`] | track |
 //! | `[[weapon]]` | [`weapon`] | engage |
 //! | `[fire_control]` | [`fire_control`] | engage |
@@ -24,6 +25,7 @@
 pub mod constellation;
 pub mod fire_control;
 pub mod launch;
+pub mod launch_group;
 pub mod missile;
 pub mod output;
 pub mod payload;
@@ -33,6 +35,7 @@ pub mod weapon;
 pub use constellation::ConstellationConfig;
 pub use fire_control::FireControlSettings;
 pub use launch::{LaunchConfig, TrajectoryShape};
+pub use launch_group::LaunchGroupConfig;
 pub use missile::MissileConfig;
 pub use output::OutputConfig;
 pub use payload::{PayloadConfig, PayloadKind};
@@ -89,9 +92,18 @@ pub struct Scenario {
     /// Missile types defined in this file (besides the catalogue).
     #[serde(default, rename = "missile", skip_serializing_if = "Vec::is_empty")]
     pub missiles: Vec<MissileConfig>,
-    /// Launches.
+    /// Launches. After [`prepare`], the members of `launch_groups` follow the written
+    /// ones (see `generated_launches`).
     #[serde(default, rename = "launch", skip_serializing_if = "Vec::is_empty")]
     pub launches: Vec<LaunchConfig>,
+    /// Groups of launches placed by a seeded draw ([`launch_group`]).
+    #[serde(default, rename = "launch_group", skip_serializing_if = "Vec::is_empty")]
+    pub launch_groups: Vec<LaunchGroupConfig>,
+    /// How many launches at the end of `launches` [`prepare`] generated from
+    /// `launch_groups` (0 in a parsed scenario). [`Scenario::to_toml`] leaves them out,
+    /// so the text re-expands to the same launches.
+    #[serde(skip)]
+    pub generated_launches: usize,
     /// Tracker settings.
     #[serde(default)]
     pub tracker: TrackerConfig,
@@ -127,9 +139,17 @@ fn epoch_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error
 }
 
 impl Scenario {
-    /// The scenario as TOML text (what a run folder's `scenario.toml` holds).
+    /// The scenario as TOML text (what a run folder's `scenario.toml` holds). Launches
+    /// generated from `[[launch_group]]`s are left out (the groups are written).
     pub fn to_toml(&self) -> String {
-        toml::to_string_pretty(self).expect("a validated scenario serialises")
+        if self.generated_launches == 0 {
+            return toml::to_string_pretty(self).expect("a validated scenario serialises");
+        }
+        let mut s = self.clone();
+        let keep = s.launches.len().saturating_sub(s.generated_launches);
+        s.launches.truncate(keep);
+        s.generated_launches = 0;
+        toml::to_string_pretty(&s).expect("a validated scenario serialises")
     }
 }
 
@@ -272,7 +292,12 @@ pub fn step_count(duration_s: f64, step_s: f64) -> u64 {
 /// Validate a parsed scenario and build what the run needs. `source` gives the text for
 /// line/column positions and the folder for relative file paths. Every problem found is
 /// reported (not just the first).
-pub fn prepare(scenario: Scenario, source: &Source) -> Result<Prepared, ScenarioError> {
+pub fn prepare(mut scenario: Scenario, source: &Source) -> Result<Prepared, ScenarioError> {
+    // A scenario prepared before carries its groups' members: drop them, they are
+    // generated again below.
+    let keep = scenario.launches.len().saturating_sub(scenario.generated_launches);
+    scenario.launches.truncate(keep);
+    scenario.generated_launches = 0;
     let mut p = Problems::default();
     let s = &scenario;
     if s.version != FORMAT_VERSION {
@@ -371,11 +396,30 @@ pub fn prepare(scenario: Scenario, source: &Source) -> Result<Prepared, Scenario
     let mut missile_names = missile::catalogue_names();
     missile_names.extend(s.missiles.iter().map(|m| m.name.clone()));
     let run_s = if duration_ok { s.duration_s } else { MAX_DURATION_S };
-    launch::validate(&s.launches, &missile_names, run_s, &mut p);
+    // Written launches, then the members of the launch groups (when the groups' own
+    // fields are valid); all checked alike, problems addressed to where they were written.
+    let written_ids: Vec<String> = s.launches.iter().map(|l| l.id.clone()).collect();
+    let mut all_launches = s.launches.clone();
+    let mut origins: Vec<launch_group::Origin> =
+        (0..s.launches.len()).map(launch_group::Origin::Written).collect();
+    let mut gp = Problems::default();
+    launch_group::validate(&s.launch_groups, &written_ids, run_s, &mut gp);
+    let groups_ok = gp.is_empty();
+    p.errors.append(&mut gp.errors);
+    if groups_ok {
+        for (g, lg) in s.launch_groups.iter().enumerate() {
+            for l in lg.expand() {
+                origins.push(launch_group::Origin::Group { g, id: l.id.clone() });
+                all_launches.push(l);
+            }
+        }
+    }
+    let generated_launches = all_launches.len() - s.launches.len();
+    launch::validate(&all_launches, &origins, &missile_names, run_s, &mut p);
 
     // Fly the launches once everything else is valid (reach problems name the launch).
     let flights = match earth {
-        Some(earth) if p.is_empty() => launch::fly_all(s, earth, &mut p),
+        Some(earth) if p.is_empty() => launch::fly_all(s, &all_launches, &origins, earth, &mut p),
         _ => Vec::new(),
     };
 
@@ -393,6 +437,8 @@ pub fn prepare(scenario: Scenario, source: &Source) -> Result<Prepared, Scenario
     }
     let (Some(epoch), Some(earth)) = (epoch, earth) else { unreachable!("epoch checked above") };
     let input_files = read.into_inner();
+    scenario.launches = all_launches;
+    scenario.generated_launches = generated_launches;
     Ok(Prepared {
         scenario,
         source_display: source.display.clone(),
