@@ -32,6 +32,8 @@ pub const BUILTINS: &[Builtin] = &[
     Builtin { name: "tranche1-demo", text: include_str!("../../../scenarios/tranche1-demo.toml") },
     Builtin { name: "tranche0-quick", text: include_str!("../../../scenarios/tranche0-quick.toml") },
     Builtin { name: "boost-defence-demo", text: include_str!("../../../scenarios/boost-defence-demo.toml") },
+    Builtin { name: "raid-100", text: include_str!("../../../scenarios/raid-100.toml") },
+    Builtin { name: "raid-1000", text: include_str!("../../../scenarios/raid-1000.toml") },
 ];
 
 /// The scenario `tracklayer run` uses when none is given.
