@@ -99,6 +99,10 @@ pub struct RunOptions<'a> {
     /// Called on the finished temporary folder before it is committed (see
     /// [`ProductsHook`]).
     pub products: Option<ProductsHook<'a>>,
+    /// Run only the first stages of the loop, up to and including the one with this name
+    /// (`satellites`, `threat`, `detections`, ...); None: all. For benchmarks that time a
+    /// part of the pipeline (e.g. detection generation without tracking).
+    pub last_stage: Option<&'a str>,
 }
 
 impl RunOptions<'_> {
@@ -112,6 +116,7 @@ impl RunOptions<'_> {
             write_options: WriteOptions::default(),
             on_step: None,
             products: None,
+            last_stage: None,
         }
     }
 }
@@ -193,6 +198,13 @@ fn run_here(p: &Prepared, options: &RunOptions<'_>, threads: usize) -> Result<Ru
     let dir = RunDir::create(&options.out_dir)?;
     let mut out = Outputs::new(dir.path(), &p.scenario.output, options.write_options);
     let mut stages = crate::stages::build(p)?;
+    if let Some(last) = options.last_stage {
+        let Some(k) = stages.iter().position(|s| s.name() == last) else {
+            let names: Vec<&str> = stages.iter().map(|s| s.name()).collect();
+            return Err(RunError::Internal(format!("no stage `{last}` (stages: {})", names.join(", "))));
+        };
+        stages.truncate(k + 1);
+    }
     for s in &mut stages {
         s.open(&mut out)?;
     }
