@@ -107,10 +107,21 @@ fn print_summary(r: &RunReport) {
     println!("time        {} s in {} steps of {} s", s.duration_s, s.steps, s.step_s);
     let cons: Vec<String> = s.constellations.iter().map(|c| format!("{} {}", c.satellites, c.name)).collect();
     println!("satellites  {} ({})", s.satellites, cons.join(", "));
+    // A raid has hundreds of launches: list a few, the rest is in summary.json.
+    const LIST: usize = 10;
     if !s.launches.is_empty() {
-        let l: Vec<String> =
-            s.launches.iter().map(|l| format!("{} {} at {} s", l.id, l.missile, l.time_s)).collect();
-        println!("launches    {}", l.join("; "));
+        let l: Vec<String> = s
+            .launches
+            .iter()
+            .take(LIST)
+            .map(|l| format!("{} {} at {} s", l.id, l.missile, l.time_s))
+            .collect();
+        let more = if s.launches.len() > LIST {
+            format!("; ... ({} in all)", s.launches.len())
+        } else {
+            String::new()
+        };
+        println!("launches    {}{more}", l.join("; "));
     }
     println!();
     let w = s.tables.keys().map(String::len).max().unwrap_or(5).max(5);
@@ -118,7 +129,11 @@ fn print_summary(r: &RunReport) {
     for (name, t) in &s.tables {
         println!("{name:w$}  {:>10}  {}", t.rows, t.file);
     }
-    for l in &s.launches {
+    if s.launches.len() > LIST {
+        println!();
+        println!("per-launch figures of the {} launches: summary.json", s.launches.len());
+    }
+    for l in s.launches.iter().filter(|_| s.launches.len() <= LIST) {
         if !l.figures.is_empty() {
             println!();
             println!("launch {}:", l.id);
