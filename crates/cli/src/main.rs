@@ -2,6 +2,7 @@
 //! work is done by the library crates. One module per subcommand: add a subcommand with
 //! a `cmd_<name>.rs` file and one line in [`Command`] and [`main`].
 
+mod cmd_bench;
 mod cmd_coverage;
 mod cmd_laser;
 mod cmd_missiles;
@@ -55,6 +56,9 @@ enum Command {
     Trajectory(cmd_trajectory::Args),
     /// The missile catalogue with its key figures.
     Missiles(cmd_missiles::Args),
+    /// Time benchmark scenarios (default raid-100): wall time, real-time factor,
+    /// detections/s, peak memory, accuracy.
+    Bench(cmd_bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +76,7 @@ fn main() -> ExitCode {
         Command::Serve(a) => cmd_serve::main(a),
         Command::Trajectory(a) => cmd_trajectory::main(a),
         Command::Missiles(a) => cmd_missiles::main(a),
+        Command::Bench(a) => cmd_bench::main(a),
     };
     match result {
         Ok(code) => code,
