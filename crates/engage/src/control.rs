@@ -12,6 +12,7 @@
 //! planning_boost_s = 170.0   # burnout assumed at the track's launch estimate + this
 //! planning_max_accel_m_s2 = 60.0   # cap of the predicted thrust acceleration
 //! track_timeout_s = 15.0     # a track not updated for this long is treated as lost
+//! fcq_pos_sigma_m = 200.0    # optional: fire control's own fire-control-quality bar
 //! ```
 //!
 //! Every field has a default (above), units are in the names, unknown fields are
@@ -60,6 +61,11 @@ pub struct FireControlSettings {
     /// an engaged target whose track goes quiet is assessed killed), s (1..=600,
     /// default 15).
     pub track_timeout_s: f64,
+    /// Fire-control quality requirement: a track qualifies when its largest position
+    /// standard deviation is below this, m (1..=100,000). Unset (the default): the
+    /// tracker's own flag (`[tracker.space.products] fcq_pos_sigma_m`, 250 m by default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fcq_pos_sigma_m: Option<f64>,
     /// Node spacing of a track's predicted boost trajectory, s (0.1..=10, default 2).
     pub prediction_step_s: f64,
     /// Integration step of lasing (planning and outcomes), s (0.05..=5, default 1).
@@ -82,6 +88,7 @@ impl Default for FireControlSettings {
             planning_boost_s: 170.0,
             planning_max_accel_m_s2: 60.0,
             track_timeout_s: 15.0,
+            fcq_pos_sigma_m: None,
             prediction_step_s: 2.0,
             laser_step_s: 1.0,
             flyout_step_s: 2.0,
@@ -118,10 +125,30 @@ impl FireControlSettings {
         in_range("planning_boost_s", self.planning_boost_s, 30.0, 600.0)?;
         in_range("planning_max_accel_m_s2", self.planning_max_accel_m_s2, 5.0, 300.0)?;
         in_range("track_timeout_s", self.track_timeout_s, 1.0, 600.0)?;
+        if let Some(x) = self.fcq_pos_sigma_m {
+            in_range("fcq_pos_sigma_m", x, 1.0, 100_000.0)?;
+        }
         in_range("prediction_step_s", self.prediction_step_s, 0.1, 10.0)?;
         in_range("laser_step_s", self.laser_step_s, 0.05, 5.0)?;
         in_range("flyout_step_s", self.flyout_step_s, 0.1, 60.0)?;
         Ok(())
+    }
+
+    /// Whether a track with the tracker's flag `tracker_fcq` and largest position
+    /// standard deviation `pos_sigma_max_m` is of fire-control quality here.
+    ///
+    /// ```
+    /// let mut f = tl_engage::control::FireControlSettings::default();
+    /// assert!(f.fire_control_quality(true, 240.0));
+    /// f.fcq_pos_sigma_m = Some(100.0);
+    /// assert!(!f.fire_control_quality(true, 240.0));
+    /// assert!(f.fire_control_quality(false, 90.0));
+    /// ```
+    pub fn fire_control_quality(&self, tracker_fcq: bool, pos_sigma_max_m: f64) -> bool {
+        match self.fcq_pos_sigma_m {
+            Some(x) => pos_sigma_max_m < x,
+            None => tracker_fcq,
+        }
     }
 
     /// The fire-control engine's settings.
@@ -158,6 +185,7 @@ mod tests {
             (FireControlSettings { planning_boost_s: 10.0, ..d.clone() }, "planning_boost_s"),
             (FireControlSettings { assess_s: -1.0, ..d.clone() }, "assess_s"),
             (FireControlSettings { track_timeout_s: f64::NAN, ..d.clone() }, "track_timeout_s"),
+            (FireControlSettings { fcq_pos_sigma_m: Some(0.0), ..d.clone() }, "fcq_pos_sigma_m"),
         ] {
             assert_eq!(bad.validate().unwrap_err().field, field);
         }
