@@ -267,7 +267,10 @@ impl Active {
                 self.assoc.insert(r.track_id, o.object_id);
                 let lf = &mut self.launches[o.launch as usize];
                 lf.first_track_t_s.get_or_insert(world.t_s);
-                if r.products.fire_control_quality {
+                if self
+                    .settings
+                    .fire_control_quality(r.products.fire_control_quality, r.products.pos_sigma_max_m)
+                {
                     lf.fcq_t_s.get_or_insert(world.t_s);
                 }
             }
@@ -315,7 +318,8 @@ impl Active {
             };
             out.push(TrackView {
                 track_id: r.track_id,
-                fire_control_quality: r.products.fire_control_quality,
+                fire_control_quality: s
+                    .fire_control_quality(r.products.fire_control_quality, r.products.pos_sigma_max_m),
                 pos_sigma_m: r.products.pos_sigma_max_m,
                 predicted: path,
                 predicted_sigma_m: pred.iter().map(|x| x.pos_sigma_max_m).collect(),
