@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tl_sim::run::{RunError, RunOptions, World};
-use tl_viz::live::{LiveCzml, LiveObject, LiveSatellite};
+use tl_viz::live::{LiveCzml, LiveEngagement, LiveObject, LiveSatellite, LiveSighting, LiveTrack};
 
 /// The running live simulation.
 pub struct Live {
@@ -57,6 +57,9 @@ pub fn start(scenario: &str, speed: f64) -> Result<Live, CliError> {
             .map(|e| prepared.scenario.constellations[e.constellation].name.clone())
             .collect();
         let launch_ids: Vec<String> = prepared.scenario.launches.iter().map(|l| l.id.clone()).collect();
+        let earth = prepared.earth;
+        // A line of sight stays drawn this long after its last detection, s.
+        let los_hold_s = (2.0 * step_s).max(2.0);
         let builder = std::sync::Mutex::new(builder);
         let t0 = Instant::now();
         let on_step = |w: &World| {
@@ -84,11 +87,62 @@ pub fn start(scenario: &str, speed: f64) -> Result<Live, CliError> {
                     pos_ecef_m: [o.state.pos_ecef_m.x, o.state.pos_ecef_m.y, o.state.pos_ecef_m.z],
                 })
                 .collect();
+            let rot = earth.at(w.t_s);
+            let track_phases: Vec<String> = w.tracks.iter().map(|t| t.report.products.phase.name()).collect();
+            let tracks: Vec<LiveTrack> = w
+                .tracks
+                .iter()
+                .zip(&track_phases)
+                .map(|(t, phase)| {
+                    let p = rot.pos_to_ecef(&tl_core::Vec3::from(t.report.pos_eci_m));
+                    LiveTrack {
+                        id: t.report.track_id,
+                        phase,
+                        pos_ecef_m: [p.x, p.y, p.z],
+                        radius_m: 2.0 * t.report.products.pos_sigma_max_m,
+                    }
+                })
+                .collect();
+            // Display only: which object each detection came from (the tracker never
+            // sees this).
+            let seen: Vec<LiveSighting> = w
+                .detections
+                .iter()
+                .zip(&w.detection_truth_ids)
+                .filter_map(|(d, &id)| {
+                    u32::try_from(id).ok().map(|object_id| LiveSighting { sat_id: d.sat_id, object_id })
+                })
+                .collect();
+            let flyouts: Vec<Vec<(f64, [f64; 3])>> = w
+                .engagements
+                .iter()
+                .map(|e| e.flyout_ecef_m.iter().map(|(t, p)| (*t, [p.x, p.y, p.z])).collect())
+                .collect();
+            let engagements: Vec<LiveEngagement> = w
+                .engagements
+                .iter()
+                .zip(&flyouts)
+                .map(|(e, f)| LiveEngagement {
+                    id: e.id,
+                    layer: &e.layer,
+                    laser: e.laser,
+                    carrier_sat_id: e.carrier_sat_id,
+                    target_track_id: e.target_track_id,
+                    fire_t_s: e.fire_t_s,
+                    planned_end_t_s: e.planned_end_t_s,
+                    end_t_s: e.end_t_s,
+                    outcome: e.outcome,
+                    flyout_ecef_m: f,
+                })
+                .collect();
             let packets = builder
                 .lock()
                 .map(|mut b| {
                     let mut p = b.satellites(w.t_s, &sats);
                     p.extend(b.objects(w.t_s, &objects));
+                    p.extend(b.sightings(w.t_s, &seen, los_hold_s));
+                    p.extend(b.tracks(w.t_s, &tracks));
+                    p.extend(b.engagements(w.t_s, &engagements));
                     p
                 })
                 .unwrap_or_default();

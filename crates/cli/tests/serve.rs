@@ -149,6 +149,9 @@ fn live_playback_streams_the_simulation() {
     for id in ["sat/0", "sat/8", "fp/0", "obj/0", "obj/0/seg/0", "obj/0/seg/1"] {
         assert!(ids.contains(id), "{id} streamed");
     }
+    // The run has detections and tracks: lines of sight and tracks are streamed too.
+    assert!(ids.iter().any(|i| i.starts_with("los/")), "lines of sight streamed");
+    assert!(ids.iter().any(|i| i.starts_with("track/")), "tracks streamed");
     let r = get(&srv.1, "/api/live");
     assert!(r.contains("\"done\":true") && r.contains("\"lag_s\""), "{r}");
 }
