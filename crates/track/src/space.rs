@@ -280,7 +280,8 @@ pub struct UpdateRecord {
     pub t_s: f64,
     /// Internal track number (unique over the run, tentative tracks included).
     pub track_uid: u64,
-    /// Confirmed track id, if confirmed before this update.
+    /// Confirmed track id, if confirmed before this update or by it (the records of a
+    /// confirming update still in the log get the new id).
     pub track_id: Option<u64>,
     /// Satellite and sensor of the detection.
     pub sat_id: u32,
@@ -290,6 +291,9 @@ pub struct UpdateRecord {
     pub nis: f64,
     /// Mode probabilities (boost, ballistic, reentry) after the update.
     pub mode_prob: [f64; 3],
+    /// Line of sight of the detection, ECI unit vector (with `t_s`, `sat_id` and
+    /// `sensor_id` it identifies the detection, e.g. for scoring against truth).
+    pub los_eci: [f64; 3],
 }
 
 /// First invalid detection seen (for messages).
@@ -840,6 +844,7 @@ impl SpaceTracker {
                             sensor_id: d0.sensor_id,
                             nis,
                             mode_prob: mode_probs(&post),
+                            los_eci: det.los_eci,
                         });
                     }
                     let tr = &mut self.tracks[ti];
@@ -1361,6 +1366,12 @@ impl SpaceTracker {
                 tr.id = Some(self.next_id);
                 self.next_id += 1;
                 self.stats.tracks_confirmed += 1;
+                // The confirming update's records (still in the log) carry the new id.
+                if let Some(log) = self.update_log.as_mut() {
+                    for r in log.iter_mut().filter(|r| r.track_uid == tr.uid) {
+                        r.track_id = tr.id;
+                    }
+                }
             }
             if tr.t_last_update != t || tr.id.is_none() {
                 continue;

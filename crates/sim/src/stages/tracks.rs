@@ -7,14 +7,23 @@
 //! at the end of the run and never reaches the tracker. Scores in `summary.json`
 //! (`stages.tracks`): the tracker's counters, OSPA/GOSPA, RMSE by phase, completeness,
 //! purity, ID switches, false tracks and NEES (`tl_track::metrics::scoring`, association
-//! gate 5 km, c = 5 km, p = 1), and per launch the impact-point miss at burnout plus 60 s
-//! and plus 300 s: the track nearest (within 5 km) to any object of that launch at that
-//! step, its predicted impact against the flight's impact point.
+//! gate 5 km, c = 5 km, p = 1), and per launch three checkpoints, at burnout and at
+//! burnout plus 60 s and plus 300 s: the launch's track at that step, its predicted
+//! impact against the flight's impact point (the first reentry vehicle's) and its launch
+//! estimate against the launch site and time.
+//!
+//! The launch's track at a checkpoint is the reported track with the most updates from
+//! detections of that missile (its booster, post-boost vehicle and reentry vehicles; not
+//! spent stages or decoys): the tracker's update log says which detections updated which
+//! track, and `World::detection_truth_ids` which object made each detection. No track
+//! with such updates: no figure (`null`).
 
 use crate::run::{Outputs, RunError, Stage, TableId, TableKind, World};
 use crate::scenario::Prepared;
 use crate::summary::Summary;
+use std::collections::BTreeMap;
 use tl_core::detection::Detection;
+use tl_core::object::ObjectKind;
 use tl_io::tables::TRACKS;
 use tl_track::metrics::scoring::{ScoreConfig, TrackSample, TruthSample, score};
 use tl_track::space::{SpaceTracker, TrackReport};
@@ -32,10 +41,51 @@ pub struct TracksStage<'a> {
     snap: Vec<TrackReport>,
     samples: Vec<TrackSample>,
     truth: Vec<TruthSample>,
-    /// Per launch, per checkpoint (+60 s, +300 s): (t, best distance, miss m).
-    checkpoints: Vec<[(f64, f64, Option<f64>); 2]>,
+    /// Per launch, per checkpoint (burnout, +60 s, +300 s).
+    checkpoints: Vec<[Checkpoint; 3]>,
     /// Fill `WorldTrack::boost_estimate` (the scenario has weapons).
     wants_boost_estimates: bool,
+    /// Truth object of each detection not yet seen in the update log, by (satellite,
+    /// sensor, line of sight bits); -1 for false alarms. Scoring only.
+    det_truth: BTreeMap<(u32, u32, [u64; 3]), (i64, f64)>,
+    /// Per tracker uid, updates per truth object.
+    uid_truth: BTreeMap<u64, BTreeMap<i64, u32>>,
+    /// Confirmed track id -> tracker uid.
+    id_uid: BTreeMap<u64, u64>,
+    /// Truth object -> (launch, kind).
+    objects: BTreeMap<i64, (u32, ObjectKind)>,
+}
+
+/// One scoring checkpoint of a launch.
+#[derive(Clone, Copy, Debug)]
+struct Checkpoint {
+    t_s: f64,
+    done: bool,
+    track_id: Option<u64>,
+    impact_miss_m: Option<f64>,
+    launch_point_error_m: Option<f64>,
+    launch_time_error_s: Option<f64>,
+}
+
+impl Checkpoint {
+    fn at(t_s: f64) -> Self {
+        Self {
+            t_s,
+            done: false,
+            track_id: None,
+            impact_miss_m: None,
+            launch_point_error_m: None,
+            launch_time_error_s: None,
+        }
+    }
+}
+
+/// Detections kept for the truth lookup at most this long after observation, s (beyond
+/// the tracker's reorder window and out-of-sequence horizon).
+const DET_TRUTH_KEEP_S: f64 = 120.0;
+
+fn los_key(d: &Detection) -> (u32, u32, [u64; 3]) {
+    (d.sat_id, d.sensor_id, [d.los_eci[0].to_bits(), d.los_eci[1].to_bits(), d.los_eci[2].to_bits()])
 }
 
 impl<'a> TracksStage<'a> {
@@ -44,12 +94,13 @@ impl<'a> TracksStage<'a> {
         let mut trk = SpaceTracker::new(p.scenario.tracker.space.clone(), p.earth)
             .map_err(|e| RunError::Internal(format!("tracker passed validation but: {e}")))?;
         set_pointing_biases(p, &mut trk)?;
+        trk.set_update_log(true);
         let checkpoints = p
             .flights
             .iter()
             .map(|f| {
                 let b = f.summary.launch_time_s + f.summary.burnout_time_s;
-                [(b + 60.0, f64::INFINITY, None), (b + 300.0, f64::INFINITY, None)]
+                [Checkpoint::at(b), Checkpoint::at(b + 60.0), Checkpoint::at(b + 300.0)]
             })
             .collect();
         Ok(Self {
@@ -63,6 +114,10 @@ impl<'a> TracksStage<'a> {
             truth: Vec::new(),
             checkpoints,
             wants_boost_estimates: !p.scenario.weapons.is_empty(),
+            det_truth: BTreeMap::new(),
+            uid_truth: BTreeMap::new(),
+            id_uid: BTreeMap::new(),
+            objects: BTreeMap::new(),
         })
     }
 }
@@ -107,6 +162,13 @@ impl Stage for TracksStage<'_> {
 
     fn step(&mut self, world: &mut World, out: &mut Outputs) -> Result<(), RunError> {
         let t = world.t_s;
+        // Scoring only: which object made each detection (the tracker never sees it).
+        for (d, &tid) in world.detections.iter().zip(&world.detection_truth_ids) {
+            self.det_truth.insert(los_key(d), (tid, d.t_obs_s));
+        }
+        for o in &world.objects {
+            self.objects.entry(o.object_id as i64).or_insert((o.launch, o.kind));
+        }
         // The fusion node receives a detection at its arrival time.
         self.pending.extend_from_slice(&world.detections);
         self.pending.sort_by(|a, b| a.t_arrival_s.total_cmp(&b.t_arrival_s));
@@ -116,6 +178,21 @@ impl Stage for TracksStage<'_> {
         }
         self.trk.advance(t, &mut self.updates);
         self.updates.clear();
+        for r in self.trk.take_update_log() {
+            let key = (
+                r.sat_id,
+                r.sensor_id,
+                [r.los_eci[0].to_bits(), r.los_eci[1].to_bits(), r.los_eci[2].to_bits()],
+            );
+            let tid = self.det_truth.get(&key).map_or(-1, |v| v.0);
+            *self.uid_truth.entry(r.track_uid).or_default().entry(tid).or_default() += 1;
+            if let Some(id) = r.track_id {
+                self.id_uid.insert(id, r.track_uid);
+            }
+        }
+        if ((t / self.p.scenario.step_s).round() as u64).is_multiple_of(64) {
+            self.det_truth.retain(|_, v| v.1 >= t - DET_TRUTH_KEEP_S);
+        }
         self.snap.clear();
         self.trk.snapshot(t, &mut self.snap);
         world.tracks.clear();
@@ -197,34 +274,57 @@ impl Stage for TracksStage<'_> {
                 phase: s.phase,
             });
         }
-        // Impact-miss checkpoints: first step at or after burnout + 60 s / + 300 s.
+        // Checkpoints: first step at or after burnout, burnout + 60 s, burnout + 300 s.
+        let step = self.p.scenario.step_s.max(1.0);
         for (li, cps) in self.checkpoints.iter_mut().enumerate() {
             let f = &self.p.flights[li];
             for cp in cps.iter_mut() {
-                if cp.2.is_some() || t < cp.0 || t >= cp.0 + self.p.scenario.step_s.max(1.0) * 1.5 {
+                if cp.done || t < cp.t_s {
                     continue;
                 }
+                cp.done = true;
+                if t >= cp.t_s + step * 1.5 {
+                    continue;
+                }
+                // The reported track with the most updates from this missile's detections.
+                let mut best: Option<(u32, u64, &TrackReport)> = None;
                 for r in &self.snap {
-                    let Some(imp) = r.products.impact else { continue };
-                    let p = tl_core::Vec3::from(r.pos_eci_m);
-                    let d = world
-                        .objects
+                    let Some(uid) = self.id_uid.get(&r.track_id) else { continue };
+                    let Some(per) = self.uid_truth.get(uid) else { continue };
+                    let n: u32 = per
                         .iter()
-                        .filter(|o| o.launch as usize == li)
-                        .map(|o| (o.state.pos_eci_m - p).norm())
-                        .fold(f64::INFINITY, f64::min);
-                    if d < SCORE_GATE_M && d < cp.1 {
-                        cp.1 = d;
-                        let miss = tl_core::wgs84::geodesic_distance_m(
-                            &tl_core::wgs84::Geodetic::from_deg(imp.lat_deg, imp.lon_deg, 0.0),
-                            &tl_core::wgs84::Geodetic::from_deg(
-                                f.summary.impact_lat_deg,
-                                f.summary.impact_lon_deg,
-                                0.0,
-                            ),
-                        );
-                        cp.2 = Some(miss);
+                        .filter(|(tid, _)| {
+                            self.objects.get(tid).is_some_and(|&(l, k)| {
+                                l as usize == li
+                                    && matches!(
+                                        k,
+                                        ObjectKind::Booster
+                                            | ObjectKind::PostBoostVehicle
+                                            | ObjectKind::ReentryVehicle
+                                    )
+                            })
+                        })
+                        .map(|(_, n)| *n)
+                        .sum();
+                    if n > 0 && best.is_none_or(|b| n > b.0 || (n == b.0 && r.track_id < b.1)) {
+                        best = Some((n, r.track_id, r));
                     }
+                }
+                let Some((_, id, r)) = best else { continue };
+                cp.track_id = Some(id);
+                let geo = |lat: f64, lon: f64| tl_core::wgs84::Geodetic::from_deg(lat, lon, 0.0);
+                if let Some(imp) = r.products.impact {
+                    cp.impact_miss_m = Some(tl_core::wgs84::geodesic_distance_m(
+                        &geo(imp.lat_deg, imp.lon_deg),
+                        &geo(f.summary.impact_lat_deg, f.summary.impact_lon_deg),
+                    ));
+                }
+                if let Some(l) = r.products.launch {
+                    cp.launch_point_error_m = Some(tl_core::wgs84::geodesic_distance_m(
+                        &geo(l.lat_deg, l.lon_deg),
+                        &geo(f.launch.site_lat_deg, f.launch.site_lon_deg),
+                    ));
+                    cp.launch_time_error_s = Some(l.t_launch_s - f.summary.launch_time_s);
                 }
             }
         }
@@ -247,8 +347,18 @@ impl Stage for TracksStage<'_> {
         for (li, cps) in self.checkpoints.iter().enumerate() {
             let id = self.p.scenario.launches[li].id.clone();
             if let Some(fig) = summary.launch_mut(&id) {
-                fig.insert("impact_miss_burnout_plus_60s_m".into(), serde_json::json!(cps[0].2));
-                fig.insert("impact_miss_burnout_plus_300s_m".into(), serde_json::json!(cps[1].2));
+                for (cp, name) in cps.iter().zip(["at_burnout", "burnout_plus_60s", "burnout_plus_300s"]) {
+                    fig.insert(format!("impact_miss_{name}_m"), serde_json::json!(cp.impact_miss_m));
+                    fig.insert(
+                        format!("launch_point_error_{name}_m"),
+                        serde_json::json!(cp.launch_point_error_m),
+                    );
+                    fig.insert(
+                        format!("launch_time_error_{name}_s"),
+                        serde_json::json!(cp.launch_time_error_s),
+                    );
+                    fig.insert(format!("checkpoint_track_{name}"), serde_json::json!(cp.track_id));
+                }
             }
         }
         Ok(())
