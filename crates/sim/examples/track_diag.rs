@@ -372,6 +372,26 @@ fn main() {
             100.0 * na as f64 / n.max(1) as f64
         );
     }
+    if let Ok(w) = std::env::var("DIAG_LOG_WINDOW") {
+        let v: Vec<f64> = w.split(',').filter_map(|x| x.parse().ok()).collect();
+        if v.len() == 2 {
+            println!("\n== update log {}..{} s (t, uid, id, sat, sensor, NIS, mode probs)", v[0], v[1]);
+            for u in s.log.iter().filter(|u| u.t_s >= v[0] && u.t_s <= v[1]) {
+                println!(
+                    "  {:8.2} uid {:4} id {:?} sat {:3}/{} nis {:8.2} p {:.3} {:.3} {:.3}",
+                    u.t_s,
+                    u.track_uid,
+                    u.track_id,
+                    u.sat_id,
+                    u.sensor_id,
+                    u.nis,
+                    u.mode_prob[0],
+                    u.mode_prob[1],
+                    u.mode_prob[2]
+                );
+            }
+        }
+    }
     println!("\n== 3-D update NIS (2 dof: mean 2) by boost probability");
     let mut bins: BTreeMap<u32, (u64, f64, u64)> = BTreeMap::new();
     for u in &s.log {

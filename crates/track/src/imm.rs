@@ -362,17 +362,36 @@ fn posterior_probs(c: &[f64; MAX_MODES], ll: &[f64; MAX_MODES], n: usize) -> [f6
     mu
 }
 
-/// Moment-matched mixture of Gaussians with weights `w` (normalised here).
+/// Components whose share of the total weight is below this are left out of
+/// [`combine`] (when another component is above it).
+pub const MIN_COMBINE_WEIGHT: f64 = 1e-4;
+
+/// Moment-matched mixture of Gaussians with weights `w` (normalised here). Components
+/// with a share below [`MIN_COMBINE_WEIGHT`] are left out: a mode the data has ruled out
+/// (probability at the 1e-6 floor) can have a covariance that has grown without bound,
+/// e.g. the reentry mode's drag at booster altitudes, and its `1e-6 P` alone would then
+/// dominate the combined covariance and every mode mixed from it. The mean moves by at
+/// most `MIN_COMBINE_WEIGHT` times the components' spread.
 pub fn combine(gs: &[Gaussian], w: &[f64]) -> Gaussian {
-    let s: f64 = w.iter().sum();
+    let total: f64 = w.iter().sum();
+    let keep = |wi: f64| wi >= MIN_COMBINE_WEIGHT * total;
+    let any = w.iter().any(|&wi| keep(wi));
+    let w_eff = |wi: f64| if !any || keep(wi) { wi } else { 0.0 };
+    let s: f64 = w.iter().map(|&wi| w_eff(wi)).sum();
     let mut x = StateVec::zeros();
     for (g, wi) in gs.iter().zip(w) {
-        x += g.x * (*wi / s);
+        let wi = w_eff(*wi);
+        if wi > 0.0 {
+            x += g.x * (wi / s);
+        }
     }
     let mut p = StateCov::zeros();
     for (g, wi) in gs.iter().zip(w) {
-        let d = g.x - x;
-        p += (g.p + d * d.transpose()) * (*wi / s);
+        let wi = w_eff(*wi);
+        if wi > 0.0 {
+            let d = g.x - x;
+            p += (g.p + d * d.transpose()) * (wi / s);
+        }
     }
     let _ = guard_pd(&mut p);
     Gaussian { x, p }
@@ -411,5 +430,12 @@ mod tests {
         assert!(c.x[0].abs() < 1e-15);
         assert!((c.p[(0, 0)] - 2.0).abs() < 1e-12);
         assert!((c.p[(1, 1)] - 1.0).abs() < 1e-12);
+        // A ruled-out component with an enormous covariance is left out.
+        let mut huge = a;
+        huge.p *= 1e16;
+        let c = combine(&[a, b, huge], &[0.5, 0.5, 1e-6]);
+        assert!((c.p[(0, 0)] - 2.0).abs() < 1e-12);
+        let c = combine(&[a, b, huge], &[0.5, 0.5, 1e-3]);
+        assert!(c.p[(0, 0)] > 1e12);
     }
 }

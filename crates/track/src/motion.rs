@@ -130,7 +130,7 @@ impl Default for MotionParams {
         Self {
             q_acc_ncv_m2_s3: 1.0,
             q_acc_ballistic_m2_s3: 0.01,
-            q_acc_boost_m2_s3: 5.0,
+            q_acc_boost_m2_s3: 20.0,
             q_acc_reentry_m2_s3: 1.0,
             q_thrust_m2_s5: 0.5,
             q_thrust_staging_m2_s5: 900.0,

@@ -150,7 +150,7 @@ impl Default for SpaceConfig {
             init_vel_inflation: 2.0,
             init_thrust_m_s2: [15.0, 15.0],
             init_drag_m2_kg: [1e-3, 2e-3],
-            confirm_updates: 3,
+            confirm_updates: 6,
             confirm_window_s: 30.0,
             delete_after_coast_s: 30.0,
             max_pos_std_m: 50_000.0,
