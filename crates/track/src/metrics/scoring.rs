@@ -104,8 +104,50 @@ pub struct NeesSummary {
     pub lower: f64,
     /// Upper bound.
     pub upper: f64,
+    /// Median NEES (5.35 expected for 6 dof): unlike the mean, not dominated by a few
+    /// samples of a track that has lost its target but is still within the gate.
+    pub median: f64,
+    /// Share of samples above the 99 % point of chi-square with 6 dof (16.81); 1 %
+    /// expected.
+    pub above_99: f64,
+    /// Per truth phase (`boost-1`, `midcourse`, ...).
+    pub by_phase: Vec<PhaseNees>,
     /// Per time: (t_s, mean NEES, samples).
     pub series: Vec<(f64, f64, u32)>,
+}
+
+/// NEES of the samples of one truth phase.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PhaseNees {
+    /// Truth phase name.
+    pub phase: String,
+    /// Samples.
+    pub n: u64,
+    /// Mean NEES (6 expected).
+    pub mean: f64,
+    /// Median NEES (5.35 expected).
+    pub median: f64,
+    /// Share above the 6-dof 99 % point.
+    pub above_99: f64,
+}
+
+/// 99 % point of chi-square with 6 degrees of freedom.
+const CHI2_6_99: f64 = 16.811_893_829_770_93;
+
+fn median(v: &mut [f64]) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 { v[n / 2] } else { 0.5 * (v[n / 2 - 1] + v[n / 2]) }
+}
+
+fn above_99(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.iter().filter(|&&x| x > CHI2_6_99).count() as f64 / v.len() as f64
 }
 
 /// All scores.
@@ -199,6 +241,7 @@ pub fn score(tracks: &[TrackSample], truth: &[TruthSample], cfg: &ScoreConfig) -
     let mut last_track_of_truth: BTreeMap<i64, u64> = BTreeMap::new();
     let mut switches = 0u64;
     let mut nees_all = Vec::new();
+    let mut nees_phase: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut series = Vec::new();
     for (k, (ti, gi, pairs)) in &by_t {
         let e: Vec<[f64; 3]> = ti.iter().map(|&i| tracks[i].pos_m).collect();
@@ -235,6 +278,7 @@ pub fn score(tracks: &[TrackSample], truth: &[TruthSample], cfg: &ScoreConfig) -
                     let v = (e.transpose() * pi * e)[0];
                     if v.is_finite() {
                         nees_all.push(v);
+                        nees_phase.entry(gs.phase.name()).or_default().push(v);
                         nsum += v;
                         ncount += 1;
                     }
@@ -289,6 +333,18 @@ pub fn score(tracks: &[TrackSample], truth: &[TruthSample], cfg: &ScoreConfig) -
             mean: if nn > 0.0 { nees_all.iter().sum::<f64>() / nn } else { f64::NAN },
             lower,
             upper,
+            above_99: above_99(&nees_all),
+            median: median(&mut nees_all.clone()),
+            by_phase: nees_phase
+                .into_iter()
+                .map(|(phase, mut v)| PhaseNees {
+                    phase,
+                    n: v.len() as u64,
+                    mean: v.iter().sum::<f64>() / v.len() as f64,
+                    above_99: above_99(&v),
+                    median: median(&mut v),
+                })
+                .collect(),
             series,
         },
     }
@@ -413,6 +469,12 @@ mod tests {
         // Errors 1 m and 2 m in x with unit covariance: NEES 1 and 4 (and 0 for track 20).
         let expect_mean = (1.0 + 1.0 + 4.0 + 4.0 + 0.0 * 4.0) / 8.0;
         assert!((s.nees.mean - expect_mean).abs() < 1e-12);
+        // Sorted: 0 0 0 0 1 1 4 4: median (0 + 1) / 2; none above 16.81.
+        assert!((s.nees.median - 0.5).abs() < 1e-12);
+        assert_eq!(s.nees.above_99, 0.0);
+        assert_eq!(s.nees.by_phase.len(), 1);
+        assert_eq!(s.nees.by_phase[0].n, 8);
+        assert!((s.nees.by_phase[0].mean - expect_mean).abs() < 1e-12);
         assert_eq!(s.rmse_by_phase.len(), 1);
         let r = &s.rmse_by_phase[0];
         assert!((r.pos_rmse_m - (10.0f64 / 8.0).sqrt()).abs() < 1e-12);
