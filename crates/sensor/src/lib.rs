@@ -22,6 +22,7 @@
 #![deny(missing_docs)]
 
 pub mod coverage;
+pub mod cue;
 pub mod geometry;
 pub mod math;
 pub mod payload;

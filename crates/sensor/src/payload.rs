@@ -112,6 +112,9 @@ pub struct PayloadConfig {
     /// Pointing commands (cued).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub task: Vec<TaskConfig>,
+    /// Point at confirmed tracks (cued; default false): the run re-tasks the payload each
+    /// step from the tracker's tracks ([`crate::cue`]), after any `task` commands.
+    pub cue_from_tracks: Option<bool>,
     // ---- common
     /// Focal-plane frame period, s (default 0.1).
     pub frame_period_s: Option<f64>,
@@ -174,6 +177,16 @@ pub enum Aim {
     DirectionEci(Vec3),
     /// An Earth-fixed point, ECEF, m.
     PointEcef(Vec3),
+    /// A moving point (a track): at time `t` it is at `pos_eci_m + vel_eci_m_s (t -
+    /// t_ref_s)` (straight-line extrapolation, ECI, m and m/s).
+    MovingEci {
+        /// Position at `t_ref_s`, ECI, m.
+        pos_eci_m: Vec3,
+        /// Velocity, ECI, m/s.
+        vel_eci_m_s: Vec3,
+        /// Reference time, s since the epoch.
+        t_ref_s: f64,
+    },
 }
 
 /// One pointing command.
@@ -207,6 +220,8 @@ pub enum PayloadMode {
         max_off_nadir_rad: f64,
         /// Default tasks (sorted by time).
         tasks: Vec<Task>,
+        /// Re-tasked from confirmed tracks by the run ([`crate::cue`]).
+        cue_from_tracks: bool,
     },
 }
 
@@ -342,7 +357,8 @@ impl PayloadConfig {
             ("scan", self.scan.is_some()),
             ("revisit_s", self.revisit_s.is_some()),
         ];
-        let cued_only: [(&str, bool); 5] = [
+        let cued_only: [(&str, bool); 6] = [
+            ("cue_from_tracks", self.cue_from_tracks.is_some()),
             ("fov_deg", self.fov_deg.is_some()),
             ("slew_rate_deg_s", self.slew_rate_deg_s.is_some()),
             ("settle_s", self.settle_s.is_some()),
@@ -413,6 +429,7 @@ impl PayloadConfig {
                 max_off_nadir_rad: opt_range("max_off_nadir_deg", self.max_off_nadir_deg, 90.0, 0.0, 180.0)?
                     .to_radians(),
                 tasks,
+                cue_from_tracks: self.cue_from_tracks.unwrap_or(false),
             }
         } else {
             let for_kind = self.field_of_regard.unwrap_or(ForKind::FullDisk);

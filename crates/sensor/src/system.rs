@@ -134,6 +134,8 @@ struct Slot {
     key_report: u64,
     key_fa: u64,
     tasks: Option<Vec<Task>>,
+    /// The track this (cue-from-tracks) sensor is on.
+    cue_target: Option<u64>,
 }
 
 /// The sensor layer of a run.
@@ -237,6 +239,7 @@ impl SensorSystem {
                     key_report: derive_key(&[cfg.seed, cfg.trial, entity, hash_label("sensor.report")]),
                     key_fa: derive_key(&[cfg.seed, cfg.trial, entity, hash_label("sensor.false_alarm")]),
                     tasks: None,
+                    cue_target: None,
                 });
             }
             sats.push(slots);
@@ -270,6 +273,77 @@ impl SensorSystem {
         tasks.sort_by(|a, b| a.t_s.total_cmp(&b.t_s));
         slot.tasks = Some(tasks);
         Ok(())
+    }
+
+    /// True when some payload is cued from tracks (`cue_from_tracks = true`).
+    pub fn has_track_cueing(&self) -> bool {
+        self.payloads.iter().any(|p| matches!(p.mode, PayloadMode::Cued { cue_from_tracks: true, .. }))
+    }
+
+    /// Re-task every payload with `cue_from_tracks = true` at `t_s` from the given
+    /// tracks ([`crate::cue::assign`], at most `per_target` sensors per track), with the
+    /// satellites' states at `t_s` (indexed by satellite). A sensor that keeps its track
+    /// has its aim updated in place; one that changes track gets a new command at `t_s`.
+    /// Returns the number of sensors pointed at a track.
+    pub fn cue_from_tracks(
+        &mut self,
+        t_s: f64,
+        sats: &[SatState],
+        targets: &[crate::cue::CueTarget],
+        per_target: usize,
+    ) -> Result<usize, FieldError> {
+        if sats.len() != self.sats.len() {
+            return Err(FieldError::new(
+                "sats",
+                sats.len().to_string(),
+                format!("{} satellite states", self.sats.len()),
+            ));
+        }
+        let mut ids = Vec::new();
+        let mut slots = Vec::new();
+        for (s, list) in self.sats.iter().enumerate() {
+            for (j, slot) in list.iter().enumerate() {
+                let p = &self.payloads[slot.payload];
+                if let PayloadMode::Cued { cue_from_tracks: true, max_off_nadir_rad, .. } = p.mode {
+                    ids.push((s, j));
+                    slots.push(crate::cue::CueSlot {
+                        sat_pos_eci_m: sats[s].pos_eci_m,
+                        max_off_nadir_rad,
+                        grazing_m: p.grazing_m,
+                        current: slot.cue_target,
+                    });
+                }
+            }
+        }
+        let got = crate::cue::assign(t_s, &self.cfg.earth, &slots, targets, per_target);
+        let mut n = 0;
+        for ((s, j), k) in ids.into_iter().zip(got) {
+            let Some(k) = k else { continue };
+            n += 1;
+            let tg = &targets[k];
+            let aim =
+                Aim::MovingEci { pos_eci_m: tg.pos_eci_m, vel_eci_m_s: tg.vel_eci_m_s, t_ref_s: tg.t_s };
+            let slot = &mut self.sats[s][j];
+            let defaults = match &self.payloads[slot.payload].mode {
+                PayloadMode::Cued { tasks, .. } => tasks,
+                PayloadMode::WideField { .. } => continue,
+            };
+            let tasks = slot.tasks.get_or_insert_with(|| defaults.clone());
+            // Commands still in the future are superseded by the cue.
+            tasks.retain(|x| x.t_s <= t_s);
+            match tasks.last_mut() {
+                Some(last) if slot.cue_target == Some(tg.id) => last.aim = aim,
+                _ => {
+                    tasks.push(Task { t_s, aim });
+                    // Only the previous command matters (for the slew).
+                    if tasks.len() > 2 {
+                        tasks.drain(..tasks.len() - 2);
+                    }
+                }
+            }
+            slot.cue_target = Some(tg.id);
+        }
+        Ok(n)
     }
 
     /// Snapshot instants (window centres) in `[t0_s, t1_s)`, sorted, without duplicates.
@@ -413,6 +487,9 @@ impl SensorSystem {
             match task.aim {
                 Aim::DirectionEci(d) => d,
                 Aim::PointEcef(pf) => (self.cfg.rotation.at(t).pos_to_eci(&pf) - sat.pos_eci_m).normalize(),
+                Aim::MovingEci { pos_eci_m, vel_eci_m_s, t_ref_s } => {
+                    (pos_eci_m + vel_eci_m_s * (t - t_ref_s) - sat.pos_eci_m).normalize()
+                }
             }
         };
         let cur = &tasks[i - 1];

@@ -30,6 +30,10 @@ use tl_sensor::{SeenObject, Signatures};
 /// assumed value for painted or oxidised metal (the catalogue has no albedo).
 pub const ASSUMED_ALBEDO: f64 = 0.3;
 
+/// Most cued sensors pointed at one track (2: a stereo pair), for payloads with
+/// `cue_from_tracks = true`.
+pub const CUE_SENSORS_PER_TRACK: usize = 2;
+
 /// Step of the central difference that gives an object's acceleration, s.
 const ACC_DT_S: f64 = 0.01;
 
@@ -54,6 +58,8 @@ pub struct DetectionsStage<'a> {
     windows: u64,
     launches: Vec<LaunchFigures>,
     floor_m: f64,
+    /// Sum over steps of the cued sensors pointed at a track.
+    cued_pointings: u64,
 }
 
 impl<'a> DetectionsStage<'a> {
@@ -109,6 +115,7 @@ impl<'a> DetectionsStage<'a> {
             windows: 0,
             launches: vec![LaunchFigures::default(); p.scenario.launches.len()],
             floor_m,
+            cued_pointings: 0,
         })
     }
 }
@@ -126,9 +133,37 @@ impl Stage for DetectionsStage<'_> {
     fn step(&mut self, world: &mut World, out: &mut Outputs) -> Result<(), RunError> {
         world.detections.clear();
         world.detection_truth_ids.clear();
-        let Some(system) = &self.system else { return Ok(()) };
+        let Some(system) = &mut self.system else { return Ok(()) };
         let p = self.p;
         let t = world.t_s;
+        if system.has_track_cueing() {
+            // Cueing from the tracks of the previous step (this step's tracks come after
+            // the detections): the tracker's estimates, never truth.
+            let targets: Vec<tl_sensor::cue::CueTarget> = world
+                .tracks
+                .iter()
+                .map(|tr| {
+                    let r = &tr.report;
+                    tl_sensor::cue::CueTarget {
+                        id: r.track_id,
+                        t_s: r.t_s,
+                        pos_eci_m: tl_core::Vec3::from(r.pos_eci_m),
+                        vel_eci_m_s: tl_core::Vec3::from(r.vel_eci_m_s),
+                        need: r.products.pos_sigma_max_m,
+                    }
+                })
+                .collect();
+            let sats: Vec<SatState> = world
+                .satellites
+                .iter()
+                .map(|s| SatState { pos_eci_m: s.pos_eci_m, vel_eci_m_s: s.vel_eci_m_s })
+                .collect();
+            let n = system
+                .cue_from_tracks(t, &sats, &targets, CUE_SENSORS_PER_TRACK)
+                .map_err(|e| RunError::Internal(format!("cueing: {e}")))?;
+            self.cued_pointings += n as u64;
+        }
+        let system = &*system;
         let last = world.step + 1 >= p.steps;
         let upper = if last { t + 1e-9 } else { t + p.scenario.step_s };
         system.window_centres(t, upper, &mut self.centres);
@@ -245,6 +280,9 @@ impl Stage for DetectionsStage<'_> {
         st.insert("satellite_object_pairs".into(), serde_json::json!(self.stats.pairs));
         st.insert("pairs_after_horizon_cull".into(), serde_json::json!(self.stats.after_cull));
         st.insert("swir_floor_altitude_m".into(), serde_json::json!(self.floor_m));
+        if self.system.as_ref().is_some_and(|s| s.has_track_cueing()) {
+            st.insert("cued_sensor_steps_on_a_track".into(), serde_json::json!(self.cued_pointings));
+        }
         let per: Vec<serde_json::Value> = self
             .p
             .scenario
