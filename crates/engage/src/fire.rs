@@ -748,6 +748,70 @@ mod tests {
         assert!((e.planned_end_t_s - (l.retarget_s + e.dwell_s)).abs() < 1e-6);
     }
 
+    /// Optimal assignment against brute force: on 30 random 4 x 4 cases (hovering targets
+    /// 150 km up, lasers 1,000 km up, 1,800 km maximum range so some pairs are out of
+    /// reach), the optimal rule engages as many targets as the best of every possible
+    /// assignment and, among those, has the least total time to kill, each pair's time
+    /// being the closed form `retarget + F / I(R)`; greedy never engages more and never
+    /// has a smaller total at the same count, and is strictly worse in some cases.
+    #[test]
+    fn optimal_assignment_matches_brute_force_and_greedy_is_no_better() {
+        let l = Laser::example();
+        let max_range = 1_800e3;
+        let mut greedy_worse = 0;
+        for case in 0..30u64 {
+            let mut rng = RngStream::new(7, case, 0, "engage.test.wta");
+            let mut draw = |alt: f64, half: f64| {
+                Vector3::new(RE + alt, rng.uniform_range(-half, half), rng.uniform_range(-half, half))
+            };
+            let targets: Vec<Vector3<f64>> = (0..4).map(|_| draw(150e3, 800e3)).collect();
+            let lasers: Vec<Vector3<f64>> = (0..4).map(|_| draw(1_000e3, 1_500e3)).collect();
+            // Independent pair costs (None: out of reach).
+            let cost = |t: usize, w: usize| {
+                let r = (targets[t] - lasers[w]).norm();
+                (r <= max_range).then(|| l.retarget_s + l.dwell_s(r, 3.0e7))
+            };
+            // Brute force: each target gets a distinct laser or none (5^4 choices).
+            let (mut best_n, mut best_sum) = (0usize, f64::INFINITY);
+            for code in 0..5usize.pow(4) {
+                let pick: Vec<usize> = (0..4).map(|t| code / 5usize.pow(t as u32) % 5).collect();
+                let used: Vec<usize> = pick.iter().copied().filter(|&w| w < 4).collect();
+                let distinct = (0..used.len()).all(|i| !used[i + 1..].contains(&used[i]));
+                let costs: Option<Vec<f64>> =
+                    (0..4).filter(|&t| pick[t] < 4).map(|t| cost(t, pick[t])).collect();
+                let (true, Some(c)) = (distinct, costs) else { continue };
+                let sum: f64 = c.iter().sum();
+                if c.len() > best_n || (c.len() == best_n && sum < best_sum) {
+                    (best_n, best_sum) = (c.len(), sum);
+                }
+            }
+            let run = |rule| {
+                let layers = vec![laser_layer("L", max_range, 0.0)];
+                let units = (0..4).map(|w| unit(0, w as u32, lasers[w])).collect();
+                let cfg = FireControlConfig { rule, ..Default::default() };
+                let mut fc = FireControl::new(layers, units, cfg).unwrap();
+                let tracks: Vec<TrackView> = (0..4).map(|t| track(t as u64 + 1, targets[t], true)).collect();
+                fc.decide(0.0, &tracks);
+                let n = fc.engagements().len();
+                (n, fc.engagements().iter().map(|e| e.planned_end_t_s).sum::<f64>())
+            };
+            let (on, osum) = run(AssignmentRule::Optimal);
+            let (gn, gsum) = run(AssignmentRule::Greedy);
+            assert_eq!(on, best_n, "case {case}: targets engaged");
+            if best_n > 0 {
+                assert!(
+                    (osum - best_sum).abs() < 1e-6 * best_sum,
+                    "case {case}: {osum} vs brute force {best_sum}"
+                );
+            }
+            assert!(gn < on || (gn == on && gsum >= osum - 1e-6 * osum.max(1.0)), "case {case}");
+            if gn < on || gsum > osum + 1e-6 * osum {
+                greedy_worse += 1;
+            }
+        }
+        assert!(greedy_worse > 0, "the cases include some where greedy is worse");
+    }
+
     #[test]
     fn no_engagement_without_fire_control_quality_or_before_the_decision_time() {
         let a = Vector3::new(RE + 150e3, 0.0, 0.0);
