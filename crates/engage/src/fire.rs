@@ -245,6 +245,38 @@ struct Plan {
     burn_s: f64,
 }
 
+/// Why a (weapon, target) pair has no plan (counted in [`FireControl::rejections`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reject {
+    /// The predicted burnout (less the margin) has passed.
+    Deadline,
+    /// No rounds or lasing seconds left.
+    Spent,
+    /// The carrier's or the prediction's state is unavailable.
+    Geometry,
+    /// Interceptor: no intercept before the deadline within the kill vehicle's reach.
+    Reach,
+    /// Interceptor: the divert cannot absorb 3 sigma of the predicted error.
+    Divert,
+    /// Laser: the planning fluence is not reached before the deadline (range, line of
+    /// sight, altitude floor, magazine).
+    Lase,
+}
+
+impl Reject {
+    /// Stable name for summaries.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reject::Deadline => "deadline",
+            Reject::Spent => "spent",
+            Reject::Geometry => "geometry",
+            Reject::Reach => "reach",
+            Reject::Divert => "divert",
+            Reject::Lase => "lase",
+        }
+    }
+}
+
 /// An interceptor's aim: the target's predicted position at the planned intercept, and
 /// the fly-out's ignition time and burn length.
 #[derive(Clone, Copy, Debug)]
@@ -275,6 +307,8 @@ pub struct FireControl {
     lap: tl_track::assign::Lap,
     /// Interceptor aims, by engagement id.
     aims: BTreeMap<u32, Aim>,
+    /// Pairs without a plan, by reason.
+    rejections: BTreeMap<Reject, u64>,
 }
 
 impl FireControl {
@@ -303,6 +337,7 @@ impl FireControl {
             next_cycle_s: f64::NEG_INFINITY,
             lap: tl_track::assign::Lap::new(),
             aims: BTreeMap::new(),
+            rejections: BTreeMap::new(),
         })
     }
 
@@ -322,45 +357,48 @@ impl FireControl {
         &self.units
     }
 
-    fn plan(&self, unit: &WeaponUnit, track: &TrackView, t_s: f64) -> Option<Plan> {
+    fn plan(&self, unit: &WeaponUnit, track: &TrackView, t_s: f64) -> Result<Plan, Reject> {
         let layer = &self.layers[unit.layer];
         let deadline = track.predicted.burnout_t_s - self.cfg.burnout_margin_s;
         if deadline <= t_s {
-            return None;
+            return Err(Reject::Deadline);
         }
         match &layer.weapon {
             LayerWeapon::Interceptor { spec, .. } => {
                 if unit.rounds_left == 0 {
-                    return None;
+                    return Err(Reject::Spent);
                 }
                 // Cheap reject: straight-line reach over the whole window, widened.
                 let (pos, _) = unit.platform.state_eci(t_s);
                 if !pos.iter().all(|v| v.is_finite()) {
-                    return None;
+                    return Err(Reject::Geometry);
                 }
-                let (tp, _) = track.predicted.state_eci(t_s.max(track.predicted.span_s().0))?;
+                let (tp, _) =
+                    track.predicted.state_eci(t_s.max(track.predicted.span_s().0)).ok_or(Reject::Geometry)?;
                 let window = deadline - t_s - spec.launch_delay_s;
                 let bound = 1.25 * spec.reach_m(window)
                     + 30e3
                     + track.predicted.max_excursion_m(t_s.max(track.predicted.span_s().0), deadline)
                     + 8_000.0 * window;
                 if (pos - tp).norm() > bound {
-                    return None;
+                    return Err(Reject::Reach);
                 }
-                let p = spec.earliest_intercept(
-                    unit.platform.as_ref(),
-                    &track.predicted,
-                    t_s,
-                    deadline,
-                    &SearchOptions::default(),
-                )?;
+                let p = spec
+                    .earliest_intercept(
+                        unit.platform.as_ref(),
+                        &track.predicted,
+                        t_s,
+                        deadline,
+                        &SearchOptions::default(),
+                    )
+                    .ok_or(Reject::Reach)?;
                 // Divert check: 3 sigma of the predicted error at the intercept over the
                 // homing time.
                 let homing = p.intercept_t_s - p.launch_t_s - p.burn_s;
                 if homing <= 0.0 || 3.0 * track.sigma_at_m(p.intercept_t_s) > spec.divert_m_s * homing {
-                    return None;
+                    return Err(Reject::Divert);
                 }
-                Some(Plan {
+                Ok(Plan {
                     end_t_s: p.intercept_t_s,
                     range_m: p.launch_range_m,
                     dwell_s: p.intercept_t_s - p.launch_t_s,
@@ -370,10 +408,11 @@ impl FireControl {
                 })
             }
             LayerWeapon::Laser { spec, planning_fluence_j_m2 } => {
-                if unit.magazine_left_s <= 0.0
-                    || !unit.platform.state_eci(t_s).0.iter().all(|v| v.is_finite())
-                {
-                    return None;
+                if unit.magazine_left_s <= 0.0 {
+                    return Err(Reject::Spent);
+                }
+                if !unit.platform.state_eci(t_s).0.iter().all(|v| v.is_finite()) {
+                    return Err(Reject::Geometry);
                 }
                 let o = spec.lase(
                     unit.platform.as_ref(),
@@ -385,10 +424,10 @@ impl FireControl {
                     IncidenceModel::Normal,
                     self.cfg.laser_step_s,
                 );
-                let k = o.kill_t_s?;
+                let k = o.kill_t_s.ok_or(Reject::Lase)?;
                 // Busy for the longest lasing the outcome may take (planned + 25 %).
                 let busy = t_s + 1.25 * (k - t_s);
-                Some(Plan {
+                Ok(Plan {
                     end_t_s: k,
                     range_m: o.range_at_end_m,
                     dwell_s: o.lasing_s,
@@ -448,7 +487,17 @@ impl FireControl {
             for &u in &free {
                 let unit = &self.units[u];
                 let ready = t_s >= since + self.layers[unit.layer].decision_time_s;
-                plans.push(if ready { self.plan(unit, tr, t_s) } else { None });
+                plans.push(if ready {
+                    match self.plan(unit, tr, t_s) {
+                        Ok(p) => Some(p),
+                        Err(r) => {
+                            *self.rejections.entry(r).or_insert(0) += 1;
+                            None
+                        }
+                    }
+                } else {
+                    None
+                });
             }
         }
         let cost = |r: usize, c: usize| plans[r * cols + c].map(|p| p.end_t_s - t_s);
@@ -647,6 +696,12 @@ impl FireControl {
             &aim.pos_eci_m,
             step_s,
         )
+    }
+
+    /// How many (weapon, eligible target) pairs had no plan so far, by reason (pairs are
+    /// counted at every decision cycle in which they were considered).
+    pub fn rejections(&self) -> &BTreeMap<Reject, u64> {
+        &self.rejections
     }
 
     /// The weapon layers.
