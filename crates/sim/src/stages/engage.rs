@@ -33,7 +33,8 @@
 //! assignment; engagements still under way when the run ends are resolved against the
 //! truth then) and `flyouts` (planned interceptor fly-outs). Summary (`stages.engage`):
 //! engagements, kills, misses, objects killed, leakers (launches whose booster was not
-//! killed), the time margin before burnout of each kill, per layer figures; per launch:
+//! killed), the time margin before burnout of each kill, per layer figures, the (weapon, target) pairs
+//! without a plan by reason (`plan_rejections`); per launch:
 //! first track, first fire-control-quality track, engagements, kill time and margin.
 //! Without `[[weapon]]` the stage does nothing and writes nothing.
 
@@ -89,6 +90,8 @@ struct Active {
     flyouts: BTreeMap<usize, Vec<(f64, Vec3)>>,
     launches: Vec<LaunchFigures>,
     views_offered: u64,
+    /// Boosting tracks not offered for want of a launch-time estimate (per cycle).
+    views_without_launch_estimate: u64,
     predictions_failed: u64,
 }
 
@@ -155,6 +158,7 @@ impl<'a> EngageStage<'a> {
                 flyouts: BTreeMap::new(),
                 launches: vec![LaunchFigures::default(); p.flights.len()],
                 views_offered: 0,
+                views_without_launch_estimate: 0,
                 predictions_failed: 0,
             }),
             table: None,
@@ -285,7 +289,12 @@ impl Active {
         let mut out = Vec::new();
         for tr in &world.tracks {
             let r = &tr.report;
-            let (Some((t_f, _, g)), Some(launch)) = (tr.boost_estimate, r.products.launch) else { continue };
+            let Some((t_f, _, g)) = tr.boost_estimate else { continue };
+            let Some(launch) = r.products.launch else {
+                // No launch-time estimate: no predicted burnout to plan against.
+                self.views_without_launch_estimate += 1;
+                continue;
+            };
             if r.t_update_s < t - s.track_timeout_s {
                 continue;
             }
@@ -494,7 +503,14 @@ impl Stage for EngageStage<'_> {
         st.insert("kill_margins_before_burnout_s".into(), serde_json::json!(margins));
         st.insert("layers".into(), serde_json::json!(per_layer));
         st.insert("track_views_offered".into(), serde_json::json!(a.views_offered));
+        st.insert(
+            "track_views_without_launch_estimate".into(),
+            serde_json::json!(a.views_without_launch_estimate),
+        );
         st.insert("predictions_failed".into(), serde_json::json!(a.predictions_failed));
+        let rejections: BTreeMap<&str, u64> =
+            a.fc.rejections().iter().map(|(r, n)| (r.as_str(), *n)).collect();
+        st.insert("plan_rejections".into(), serde_json::json!(rejections));
         for (li, l) in p.scenario.launches.iter().enumerate() {
             let n_eng = engs
                 .iter()
