@@ -181,6 +181,17 @@ impl LiveCzml {
         }
     }
 
+    /// [`Self::due`], except that a phase change (`changed == Some(true)`) is due at
+    /// once (as a later packet: `Some(false)`).
+    fn due_or_changed(&mut self, id: &str, t_s: f64, changed: Option<bool>) -> Option<bool> {
+        if changed == Some(true) {
+            self.last_sent.insert(id.to_string(), t_s);
+            Some(false)
+        } else {
+            self.due(id, t_s)
+        }
+    }
+
     fn sample(&self, t_s: f64, p: [f64; 3]) -> Value {
         json!({"epoch": format_epoch_utc(self.epoch), "cartesian": [t_s, p[0].round(), p[1].round(), p[2].round()]})
     }
@@ -243,13 +254,7 @@ impl LiveCzml {
         for o in objects {
             let id = format!("obj/{}", o.id);
             let changed = self.segments.get(&o.id).map(|(p, _)| p.as_str() != o.phase);
-            let due = if changed == Some(true) {
-                self.last_sent.insert(id.clone(), t_s);
-                Some(false)
-            } else {
-                self.due(&id, t_s)
-            };
-            let Some(first) = due else { continue };
+            let Some(first) = self.due_or_changed(&id, t_s, changed) else { continue };
             let rgba = crate::czml::phase_rgba(o.phase);
             let mut pos = self.sample(t_s, o.pos_ecef_m);
             if first {
@@ -312,13 +317,7 @@ impl LiveCzml {
         for tr in tracks {
             let id = format!("track/{}", tr.id);
             let changed = self.live_tracks.get(&tr.id).map(|(_, p)| p.as_str() != tr.phase);
-            let due = if changed == Some(true) {
-                self.last_sent.insert(id.clone(), t_s);
-                Some(false)
-            } else {
-                self.due(&id, t_s)
-            };
-            let Some(first) = due else { continue };
+            let Some(first) = self.due_or_changed(&id, t_s, changed) else { continue };
             let rgba = crate::czml::phase_rgba(tr.phase);
             let r = tr.radius_m.max(1.0).round();
             let radii = json!({"epoch": format_epoch_utc(self.epoch), "cartesian": [t_s, r, r, r]});
