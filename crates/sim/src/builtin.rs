@@ -31,6 +31,7 @@ impl Builtin {
 pub const BUILTINS: &[Builtin] = &[
     Builtin { name: "tranche1-demo", text: include_str!("../../../scenarios/tranche1-demo.toml") },
     Builtin { name: "tranche0-quick", text: include_str!("../../../scenarios/tranche0-quick.toml") },
+    Builtin { name: "tranche1-ath", text: include_str!("../../../scenarios/tranche1-ath.toml") },
     Builtin { name: "boost-defence-demo", text: include_str!("../../../scenarios/boost-defence-demo.toml") },
     Builtin { name: "raid-100", text: include_str!("../../../scenarios/raid-100.toml") },
     Builtin { name: "raid-1000", text: include_str!("../../../scenarios/raid-1000.toml") },
