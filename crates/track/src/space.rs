@@ -321,46 +321,73 @@ struct Pending {
     det: Detection,
 }
 
-/// Satellite ephemeris from the detections' satellite positions.
+/// Samples an [`Ephem`] keeps (at least [`EPHEM_SPACING_S`] apart).
+const EPHEM_N: usize = 16;
+/// Smallest spacing of the samples an [`Ephem`] keeps, s.
+const EPHEM_SPACING_S: f64 = 2.0;
+/// Preferred baseline of the satellite-velocity difference, s: the detections' time
+/// tags carry noise (1 ms by default: 7 m/s of velocity error over a 1 s baseline at
+/// 7.4 km/s, 5 urad/s of line-of-sight rate at 1,500 km), which shrinks as 1/baseline,
+/// while the neglected jerk term `j dt^2/6` grows (0.13 m/s at 10 s in LEO).
+const EPHEM_BASELINE_S: f64 = 12.0;
+
+/// Satellite ephemeris from the detections' satellite positions: the latest sample and
+/// older ones thinned to [`EPHEM_SPACING_S`].
 #[derive(Clone, Copy, Debug, Default)]
 struct Ephem {
     n: usize,
-    t: [f64; 2],
-    p: [Vector3<f64>; 2],
+    t: [f64; EPHEM_N],
+    p: [Vector3<f64>; EPHEM_N],
 }
 
 impl Ephem {
-    fn push(&mut self, t: f64, p: Vector3<f64>) {
-        if self.n > 0 && (t - self.t[1]).abs() < 1e-6 {
-            return;
-        }
-        if self.n > 0 && t < self.t[1] {
-            return; // keep the latest two in time order
-        }
-        self.t[0] = self.t[1];
-        self.p[0] = self.p[1];
-        self.t[1] = t;
-        self.p[1] = p;
-        self.n = (self.n + 1).min(2);
+    fn latest(&self) -> usize {
+        self.n - 1
     }
-    /// Velocity at the latest sample (finite difference corrected by gravity).
+    fn push(&mut self, t: f64, p: Vector3<f64>) {
+        if self.n > 0 {
+            let l = self.latest();
+            if (t - self.t[l]).abs() < 1e-6 || t < self.t[l] {
+                return; // keep samples in time order
+            }
+            // The latest sample is replaced unless it is far enough from the one before.
+            if self.n >= 2 && self.t[l] - self.t[l - 1] < EPHEM_SPACING_S {
+                self.t[l] = t;
+                self.p[l] = p;
+                return;
+            }
+            if self.n == EPHEM_N {
+                self.t.copy_within(1.., 0);
+                self.p.copy_within(1.., 0);
+                self.n -= 1;
+            }
+        }
+        self.t[self.n] = t;
+        self.p[self.n] = p;
+        self.n += 1;
+    }
+    /// Velocity at the latest sample: finite difference with the newest sample at least
+    /// [`EPHEM_BASELINE_S`] older (else the oldest), corrected by gravity.
     fn vel(&self) -> Option<Vector3<f64>> {
         if self.n < 2 {
             return None;
         }
-        let dt = self.t[1] - self.t[0];
+        let l = self.latest();
+        let k = (0..l).rev().find(|&k| self.t[l] - self.t[k] >= EPHEM_BASELINE_S).unwrap_or(0);
+        let dt = self.t[l] - self.t[k];
         if dt <= 0.0 || dt > 120.0 {
             return None;
         }
-        let a = tl_core::gravity::accel_j2(&self.p[1]);
-        Some((self.p[1] - self.p[0]) / dt + a * (0.5 * dt))
+        let a = tl_core::gravity::accel_j2(&self.p[l]);
+        Some((self.p[l] - self.p[k]) / dt + a * (0.5 * dt))
     }
     /// Position and velocity at time `t` (second-order extrapolation from the latest).
     fn at(&self, t: f64) -> Option<(Vector3<f64>, Vector3<f64>)> {
         let v = self.vel()?;
-        let a = tl_core::gravity::accel_j2(&self.p[1]);
-        let dt = t - self.t[1];
-        Some((self.p[1] + v * dt + a * (0.5 * dt * dt), v + a * dt))
+        let l = self.latest();
+        let a = tl_core::gravity::accel_j2(&self.p[l]);
+        let dt = t - self.t[l];
+        Some((self.p[l] + v * dt + a * (0.5 * dt * dt), v + a * dt))
     }
 }
 
