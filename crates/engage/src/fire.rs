@@ -588,9 +588,12 @@ impl FireControl {
         new
     }
 
-    /// Resolve every pending engagement whose planned end has come (`<= t_s`) against the
-    /// truth behind its track (`truth(track_id)`; `None` means the target no longer
-    /// exists: a miss). Returns the kills as `(engagement index, truth object, kill
+    /// Resolve every pending engagement whose outcome is due by `t_s` against the truth
+    /// behind its track (`truth(track_id)`; `None` at the planned end means the target
+    /// no longer exists: a miss): an interceptor at its planned intercept; a laser as soon
+    /// as its lasing of the true target ends (a kill may come before the planned end, on a
+    /// target softer than planned) or at its planned end. So with `t_s` one step ahead
+    /// at each step, no kill is reported for a time already past. Returns the kills as `(engagement index, truth object, kill
     /// time)`; the caller ends those truth objects. `seed` feeds the Pk draws
     /// (`RngStream(seed, 0, engagement id, "engage.pk")`). Call it before
     /// [`FireControl::decide`] in each step, so weapons freed by a resolution are seen.
@@ -603,11 +606,16 @@ impl FireControl {
         let mut kills = Vec::new();
         for i in 0..self.engagements.len() {
             let e = &self.engagements[i];
-            if e.outcome != Outcome::Pending || e.planned_end_t_s > t_s {
+            let laser = matches!(self.layers[self.units[e.weapon].layer].weapon, LayerWeapon::Laser { .. });
+            let due = e.planned_end_t_s <= t_s;
+            if e.outcome != Outcome::Pending || (!due && !laser) {
                 continue;
             }
             let unit_idx = e.weapon;
             let Some(tt) = truth(e.target_track) else {
+                if !due {
+                    continue;
+                }
                 let e = &mut self.engagements[i];
                 e.outcome = Outcome::Miss;
                 e.end_t_s = e.planned_end_t_s;
@@ -647,12 +655,16 @@ impl FireControl {
                         IncidenceModel::Normal,
                         self.cfg.laser_step_s,
                     );
-                    self.units[unit_idx].magazine_left_s -= o.lasing_s;
-                    self.units[unit_idx].busy_until_s = self.units[unit_idx].busy_until_s.max(o.end_t_s);
-                    match o.kill_t_s {
+                    let result = match o.kill_t_s {
                         Some(k) => (Outcome::Kill, k),
                         None => (Outcome::Miss, o.end_t_s.max(start)),
+                    };
+                    if !due && result.1 > t_s {
+                        continue; // still lasing
                     }
+                    self.units[unit_idx].magazine_left_s -= o.lasing_s;
+                    self.units[unit_idx].busy_until_s = self.units[unit_idx].busy_until_s.max(o.end_t_s);
+                    result
                 }
             };
             let e = &mut self.engagements[i];
