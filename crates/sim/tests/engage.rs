@@ -236,7 +236,7 @@ fn range_at(sats: &Eci, objs: &Eci, sat: u32, obj: u32, t_s: f64) -> Option<f64>
 /// `satellites` and `truth` tables, from the end of the retarget to the kill time, is
 /// the stage's catalogue lethal fluence within 0.1 % (the run's lasing integration and
 /// this one differ only in step and interpolation); the kill is before burnout. A laser
-/// ten times weaker (0.5 MW) cannot: the closed-form dwell at the closest any laser satellite
+/// 50 times weaker (0.1 MW) cannot: the closed-form dwell at the closest any laser satellite
 /// comes to the boosting missile above the altitude floor is longer than the whole
 /// boost, and the run has no kill and one leaker.
 #[test]
@@ -296,8 +296,8 @@ fn an_adequate_laser_kills_one_missile_and_an_inadequate_one_cannot() {
     let s = &r.summary.stages["engage"];
     assert_eq!((s["boosters_killed"].as_u64(), s["leakers"].as_u64()), (Some(1), Some(0)));
 
-    // Ten times weaker: closed-form dwell at the closest approach > the whole boost.
-    let weak = prepared(&one_launch_with_weapons(launch, &laser_layer(0.5)));
+    // 50 times weaker: closed-form dwell at the closest approach > the whole boost.
+    let weak = prepared(&one_launch_with_weapons(launch, &laser_layer(0.1)));
     let weak_spec = match weak.scenario.weapons[0].build().unwrap().weapon {
         tl_engage::weapon::LayerWeapon::Laser { spec, .. } => spec,
         _ => panic!("laser expected"),

@@ -14,8 +14,9 @@
 //!    tracks only: the FCQ flag, the prediction and its uncertainty. New engagements are
 //!    recorded; interceptor fly-outs are sampled every `flyout_step_s` from the plan
 //!    (carrier free flight + burn, then the Lambert arc).
-//! 2. **Outcomes.** Engagements whose planned end comes before the next step are
-//!    resolved against truth (`FireControl::resolve`): the truth object behind the
+//! 2. **Outcomes.** Engagements whose outcome falls before the next step (an
+//!    interceptor's planned intercept; the end of a laser's lasing of the true target,
+//!    or its planned end) are resolved against truth (`FireControl::resolve`): the truth object behind the
 //!    target track (scoring association below) flown from `Prepared::flights`, with the
 //!    missile's per-stage lethal fluence; Pk draws from `RngStream(seed, 0, engagement
 //!    id, "engage.pk")`. Kills go onto [`World::kills`]: the threat stage ends the
