@@ -187,6 +187,27 @@ impl ImmState {
         combine(&self.modes[..self.n], &self.mu[..self.n])
     }
 
+    /// Mean and covariance diagonal of the moment-matched combined estimate: the same
+    /// moments as [`Self::combined`] without the full covariance and its
+    /// positive-definiteness guard (which only adds round-off jitter). About ten times
+    /// cheaper; for gating bounds and housekeeping run on every track for every frame.
+    pub fn combined_mean_diag(&self) -> (StateVec, StateVec) {
+        let (gs, w) = (&self.modes[..self.n], &self.mu[..self.n]);
+        let s: f64 = w.iter().sum();
+        let mut x = StateVec::zeros();
+        for (g, wi) in gs.iter().zip(w) {
+            x += g.x * (*wi / s);
+        }
+        let mut d = StateVec::zeros();
+        for (g, wi) in gs.iter().zip(w) {
+            for k in 0..x.len() {
+                let e = g.x[k] - x[k];
+                d[k] += (g.p[(k, k)] + e * e) * (*wi / s);
+            }
+        }
+        (x, d)
+    }
+
     /// Probability of a model (0 when it is not a mode).
     pub fn prob(&self, kind: ModelKind) -> f64 {
         (0..self.n).find(|&i| self.kinds[i] == kind).map_or(0.0, |i| self.mu[i])
@@ -418,6 +439,27 @@ mod tests {
         assert_eq!(p[ib][ir], 0.0);
         let bad = ImmConfig { initial_prob: vec![1.0], ..Default::default() };
         assert_eq!(bad.validate("imm").unwrap_err().field, "imm.initial_prob");
+    }
+
+    /// The cheap moments are the full combination's mean and diagonal.
+    #[test]
+    fn combined_mean_diag_matches_combined() {
+        let cfg = ImmConfig::default();
+        let mut g = Gaussian { x: StateVec::zeros(), p: StateCov::identity() };
+        g.x[0] = 7.0e6;
+        let mut imm = ImmState::new(&cfg, 0.0, g);
+        for j in 0..imm.n {
+            imm.modes[j].x[0] += 100.0 * j as f64;
+            imm.modes[j].x[4] -= 3.0 * j as f64;
+            imm.modes[j].p *= 1.0 + j as f64;
+        }
+        let full = imm.combined();
+        let (x, d) = imm.combined_mean_diag();
+        for k in 0..x.len() {
+            assert!((x[k] - full.x[k]).abs() <= 1e-9 * (1.0 + full.x[k].abs()), "{k}");
+            assert!((d[k] - full.p[(k, k)]).abs() <= 1e-9 * full.p[(k, k)], "{k}");
+        }
+        assert!(d[0] > 1000.0, "the spread of the modes is in the variance");
     }
 
     #[test]

@@ -464,6 +464,10 @@ struct Track3 {
     uid: u64,
     id: Option<u64>,
     imm: ImmState,
+    /// `imm.combined_mean_diag()`, kept with `imm` (refresh with [`Track3::set_moments`]
+    /// after changing `imm`): the pre-gate and the housekeeping read it for every track
+    /// and every frame.
+    mom: (StateVec, StateVec),
     t_created: f64,
     t_last_update: f64,
     n_updates: u32,
@@ -475,6 +479,22 @@ struct Track3 {
     /// Cross-covariances of the modes with the pointing biases of the sensors that
     /// observed the track (consider parameters), most recent last.
     bias: Vec<BiasBlock>,
+}
+
+impl Track3 {
+    /// Refresh the cached moments after `imm` changed.
+    fn set_moments(&mut self) {
+        self.mom = self.imm.combined_mean_diag();
+    }
+
+    /// The cached moments (checked against `imm` in debug builds).
+    fn moments(&self) -> &(StateVec, StateVec) {
+        debug_assert!(
+            self.mom == self.imm.combined_mean_diag(),
+            "track moments not refreshed after imm changed"
+        );
+        &self.mom
+    }
 }
 
 /// Cross-covariance of a track with one sensor's pointing bias.
@@ -787,24 +807,45 @@ impl SpaceTracker {
         let mut costs: Vec<f64> = Vec::new();
         let mut pair_d2: Vec<f64> = Vec::new();
         let ln_clutter = (self.cfg.pd / ((1.0 - self.cfg.pd) * self.cfg.clutter_density_sr)).ln();
+        // A cone holding every line of sight of the frame (axis: their normalised sum;
+        // half-angle: the widest): a track farther than half-angle + its bound from the
+        // axis is near none of them, tested once instead of against every detection.
+        let cone = {
+            let sum: Vector3<f64> = frame.iter().map(|d| Vector3::from(d.los_eci)).sum();
+            let n = sum.norm();
+            (n > 0.0).then(|| {
+                let axis = sum / n;
+                let min_dot = frame.iter().map(|d| axis.dot(&Vector3::from(d.los_eci))).fold(1.0, f64::min);
+                (axis, min_dot.clamp(-1.0, 1.0).acos())
+            })
+        };
         for (ti, tr) in self.tracks.iter().enumerate() {
             if !tr.alive || t < tr.imm.t_s {
                 continue;
             }
-            let g = tr.imm.combined();
+            // Pre-gate on the combined mean and variances (cheap moments: this runs for
+            // every track and every frame).
+            let (gx, gd) = tr.moments();
             let dt = t - tr.imm.t_s;
-            let r_lin = Vector3::new(g.x[0], g.x[1], g.x[2]) + Vector3::new(g.x[3], g.x[4], g.x[5]) * dt;
+            let r_lin = Vector3::new(gx[0], gx[1], gx[2]) + Vector3::new(gx[3], gx[4], gx[5]) * dt;
             let d = r_lin - sat_pos;
             let rho = d.norm();
             if rho <= 0.0 {
                 continue;
             }
             let u = d / rho;
-            let pos_sig = (g.p[(0, 0)] + g.p[(1, 1)] + g.p[(2, 2)]).sqrt();
-            let vel_sig = (g.p[(3, 3)] + g.p[(4, 4)] + g.p[(5, 5)]).sqrt();
+            let pos_sig = (gd[0] + gd[1] + gd[2]).sqrt();
+            let vel_sig = (gd[3] + gd[4] + gd[5]).sqrt();
             let bound = 5.0 * (pos_sig + vel_sig * dt) / rho + 0.5 * 80.0 * dt * dt / rho + 1e-3;
-            let near =
-                frame.iter().any(|det| tl_core::geom::angle_between(&u, &Vector3::from(det.los_eci)) < bound);
+            // angle(u, los) < bound <=> u . los > cos(bound) (unit vectors, bound in (0, pi)).
+            let in_cone = cone.is_none_or(|(axis, half)| {
+                half + bound >= std::f64::consts::PI || u.dot(&axis) > (half + bound + 1e-9).cos()
+            });
+            let near = bound >= std::f64::consts::PI
+                || (in_cone && {
+                    let cos_b = bound.cos();
+                    frame.iter().any(|det| u.dot(&Vector3::from(det.los_eci)) > cos_b)
+                });
             if !near {
                 continue;
             }
@@ -886,6 +927,7 @@ impl SpaceTracker {
                     }
                     let tr = &mut self.tracks[ti];
                     tr.imm = post;
+                    tr.set_moments();
                     tr.t_last_update = t;
                     tr.n_updates += 1;
                     tr.sats |= 1u64 << (sat % 64);
@@ -1326,6 +1368,7 @@ impl SpaceTracker {
         self.tracks.push(Track3 {
             uid: self.next_uid,
             id: None,
+            mom: imm.combined_mean_diag(),
             imm,
             t_created: t,
             t_last_update: t,
@@ -1352,8 +1395,8 @@ impl SpaceTracker {
         }
         self.los.retain(|l| l.alive);
         for tr in self.tracks.iter_mut().filter(|t| t.alive) {
-            let g = tr.imm.combined();
-            let pos_sd = g.p[(0, 0)].max(g.p[(1, 1)]).max(g.p[(2, 2)]).sqrt();
+            let (_, gd) = tr.moments();
+            let pos_sd = gd[0].max(gd[1]).max(gd[2]).sqrt();
             let coast = t - tr.t_last_update;
             let failed_confirm = tr.id.is_none() && t - tr.t_created > self.cfg.confirm_window_s;
             if coast > self.cfg.delete_after_coast_s
@@ -1368,19 +1411,65 @@ impl SpaceTracker {
         self.tracks.retain(|t| t.alive);
     }
 
+    /// Pairs `(a, b)`, `a < b`, of live tracks that could pass the merge test of
+    /// [`Self::merge_duplicates`], as `cands[a]` = sorted `b`s; `gs` are the tracks'
+    /// combined estimates. Exact pre-test (no pair that merges is left out):
+    /// for SPD `C`, `d^T C^-1 d >= |d|^2 / trace(C)`, so a merging pair has
+    /// `|d| < R = sqrt(merge_d2 (T_a + T_b)) <= r_a + r_b` (`T`: trace of the 6x6
+    /// position-velocity block, `r = sqrt(merge_d2 T)`), both in position and velocity.
+    /// With every track moved linearly to the latest track time `t0`, `q = x + v (t0 - t)`,
+    /// `q_b - q_a = d_pos + (v_b - v_a)(t0 - t_b)`, so `|q_b - q_a| <= (r_a + r_b)(1 + dt_max)`:
+    /// a sweep over the x-coordinate intervals `q_x -/+ r (1 + dt_max)` finds the
+    /// candidates in O(n log n + pairs) instead of testing all n^2 / 2 pairs.
+    fn merge_candidates(&self, gs: &[Gaussian]) -> Vec<Vec<u32>> {
+        let n = self.tracks.len();
+        let mut cands: Vec<Vec<u32>> = vec![Vec::new(); n];
+        let live = || (0..n).filter(|&i| self.tracks[i].alive);
+        let Some(t0) = live().map(|i| self.tracks[i].imm.t_s).max_by(f64::total_cmp) else { return cands };
+        let dt_max = live().map(|i| (t0 - self.tracks[i].imm.t_s).abs()).fold(0.0, f64::max);
+        // 1 % margin over the bound for round-off in the Cholesky-based test.
+        let grow = 1.01 * (1.0 + dt_max);
+        let mut iv: Vec<(f64, f64, u32)> = live()
+            .filter_map(|i| {
+                let g = &gs[i];
+                let tr6: f64 = (0..6).map(|k| g.p[(k, k)]).sum();
+                let w = (self.cfg.merge_d2 * tr6).sqrt() * grow;
+                let q = g.x[0] + g.x[3] * (t0 - self.tracks[i].imm.t_s);
+                (w.is_finite() && q.is_finite()).then_some((q - w, q + w, i as u32))
+            })
+            .collect();
+        iv.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.2.cmp(&b.2)));
+        for (k, &(_, hi, i)) in iv.iter().enumerate() {
+            for &(lo2, _, j) in &iv[k + 1..] {
+                if lo2 > hi {
+                    break;
+                }
+                let (a, b) = if i < j { (i, j) } else { (j, i) };
+                cands[a as usize].push(b);
+            }
+        }
+        for c in cands.iter_mut() {
+            c.sort_unstable();
+        }
+        cands
+    }
+
     fn merge_duplicates(&mut self) {
         let n = self.tracks.len();
+        // Combined estimates once per track (the loop below only changes `alive`/`sats`).
+        let gs: Vec<Gaussian> = self.tracks.iter().map(|t| t.imm.combined()).collect();
+        let cands = self.merge_candidates(&gs);
         for a in 0..n {
             if !self.tracks[a].alive {
                 continue;
             }
-            for b in (a + 1)..n {
+            for &b in &cands[a] {
+                let b = b as usize;
                 if !self.tracks[b].alive {
                     continue;
                 }
                 let (ta, tb) = (&self.tracks[a], &self.tracks[b]);
-                let ga = ta.imm.combined();
-                let gb = tb.imm.combined();
+                let (ga, gb) = (&gs[a], &gs[b]);
                 let dt = tb.imm.t_s - ta.imm.t_s;
                 let mut d = gb.x.fixed_rows::<6>(0).into_owned() - ga.x.fixed_rows::<6>(0).into_owned();
                 for i in 0..3 {
@@ -1514,6 +1603,7 @@ impl SpaceTracker {
                     ok = false;
                 }
             }
+            tr.set_moments();
             if ok {
                 self.stats.oosm_applied += 1;
                 tr.n_updates += 1;
