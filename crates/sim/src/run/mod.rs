@@ -169,21 +169,55 @@ pub fn run_summary(p: &Prepared, seed: u64) -> Result<Summary, RunError> {
     for s in &mut stages {
         s.open(&mut out)?;
     }
+    let mut stage_s = vec![0.0; stages.len()];
+    let (summary, _) = drive(p, &mut stages, &mut out, &mut stage_s, &RunOptions::new(""))?;
+    out.finish()?;
+    Ok(summary)
+}
+
+/// The step loop shared by [`run`] and [`run_summary`]: every stage's `step` for every
+/// time step (with `options`' cancel flag, per-step hook and progress callback), then
+/// every stage's `finish` into a new summary. Adds each stage's time to `stage_s`.
+/// Returns the summary and the instant the stages had finished (when the outputs'
+/// finishing begins).
+fn drive(
+    p: &Prepared,
+    stages: &mut [Box<dyn Stage + '_>],
+    out: &mut Outputs,
+    stage_s: &mut [f64],
+    options: &RunOptions<'_>,
+) -> Result<(Summary, Instant), RunError> {
+    let cancelled = || options.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed));
     let mut world = World::default();
     for k in 0..p.steps {
+        if cancelled() {
+            return Err(RunError::Cancelled);
+        }
         world.step = k;
         world.t_s = p.t_s(k);
         out.set_step(k);
-        for s in stages.iter_mut() {
-            s.step(&mut world, &mut out)?;
+        for (s, acc) in stages.iter_mut().zip(stage_s.iter_mut()) {
+            let t0 = Instant::now();
+            s.step(&mut world, out)?;
+            *acc += secs(t0);
+        }
+        if let Some(hook) = options.on_step {
+            hook(&world);
+        }
+        if let Some(cb) = options.progress {
+            cb(k + 1, p.steps);
         }
     }
     let mut summary = Summary::new(p);
-    for s in stages.iter_mut() {
-        s.finish(&world, &mut out, &mut summary)?;
+    for (s, acc) in stages.iter_mut().zip(stage_s.iter_mut()) {
+        let t0 = Instant::now();
+        s.finish(&world, out, &mut summary)?;
+        *acc += secs(t0);
     }
-    out.finish()?;
-    Ok(summary)
+    if cancelled() {
+        return Err(RunError::Cancelled);
+    }
+    Ok((summary, Instant::now()))
 }
 
 fn secs(t: Instant) -> f64 {
@@ -193,8 +227,6 @@ fn secs(t: Instant) -> f64 {
 fn run_here(p: &Prepared, options: &RunOptions<'_>, threads: usize) -> Result<RunReport, RunError> {
     let t_start = Instant::now();
     let mut timing = Timing { threads, ..Timing::default() };
-    let cancelled = || options.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed));
-
     let dir = RunDir::create(&options.out_dir)?;
     let mut out = Outputs::new(dir.path(), &p.scenario.output, options.write_options);
     let mut stages = crate::stages::build(p)?;
@@ -208,39 +240,9 @@ fn run_here(p: &Prepared, options: &RunOptions<'_>, threads: usize) -> Result<Ru
     for s in &mut stages {
         s.open(&mut out)?;
     }
-    let mut world = World::default();
     timing.setup_s = secs(t_start);
     let mut stage_s = vec![0.0; stages.len()];
-
-    for k in 0..p.steps {
-        if cancelled() {
-            return Err(RunError::Cancelled);
-        }
-        world.step = k;
-        world.t_s = p.t_s(k);
-        out.set_step(k);
-        for (s, acc) in stages.iter_mut().zip(&mut stage_s) {
-            let t0 = Instant::now();
-            s.step(&mut world, &mut out)?;
-            *acc += secs(t0);
-        }
-        if let Some(hook) = options.on_step {
-            hook(&world);
-        }
-        if let Some(cb) = options.progress {
-            cb(k + 1, p.steps);
-        }
-    }
-    let mut summary = Summary::new(p);
-    for (s, acc) in stages.iter_mut().zip(&mut stage_s) {
-        let t0 = Instant::now();
-        s.finish(&world, &mut out, &mut summary)?;
-        *acc += secs(t0);
-    }
-    if cancelled() {
-        return Err(RunError::Cancelled);
-    }
-    let t_finish = Instant::now();
+    let (mut summary, t_finish) = drive(p, &mut stages, &mut out, &mut stage_s, options)?;
     summary.tables = out.finish()?;
     write_resolved_scenario(p, dir.path())?;
     timing.stages = stages.iter().map(|s| s.name().to_string()).zip(stage_s).collect();
@@ -258,7 +260,7 @@ fn run_here(p: &Prepared, options: &RunOptions<'_>, threads: usize) -> Result<Ru
             message,
         })?;
     }
-    if cancelled() {
+    if options.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
         return Err(RunError::Cancelled);
     }
     let out_dir = dir.commit()?;
