@@ -45,6 +45,12 @@ struct State {
     first_det: BTreeMap<u32, f64>,
     log: Vec<UpdateRecord>,
     n_false_dets: u64,
+    /// Truth id of each detection by (satellite, sensor, LOS bits): scoring only.
+    det_truth: std::collections::HashMap<(u32, u32, [u64; 3]), i64>,
+}
+
+fn det_key(sat: u32, sensor: u32, los: &[f64; 3]) -> (u32, u32, [u64; 3]) {
+    (sat, sensor, [los[0].to_bits(), los[1].to_bits(), los[2].to_bits()])
 }
 
 fn kind_name(k: ObjectKind) -> String {
@@ -106,6 +112,21 @@ impl Acc {
             self.above += 1;
         }
         self.vals.push(n6);
+    }
+    /// The NEES part of [`Acc::line`] only.
+    fn nees_line(&self) -> String {
+        let n = self.n.max(1) as f64;
+        let mut v = self.vals.clone();
+        v.sort_by(f64::total_cmp);
+        let med = if v.is_empty() { f64::NAN } else { v[v.len() / 2] };
+        format!(
+            "n {:6}  NEES6 mean {:9.2} median {:8.2} >99%: {:5.1}%  NEES3 {:9.2}",
+            self.n,
+            self.nees6 / n,
+            med,
+            100.0 * self.above as f64 / n,
+            self.nees3 / n
+        )
     }
     fn line(&self) -> String {
         let n = self.n.max(1) as f64;
@@ -175,6 +196,7 @@ fn main() {
         first_det: BTreeMap::new(),
         log: Vec::new(),
         n_false_dets: 0,
+        det_truth: std::collections::HashMap::new(),
     }));
     let t0 = std::time::Instant::now();
     let tracker_time = Mutex::new(0.0f64);
@@ -185,6 +207,7 @@ fn main() {
         let tt = std::time::Instant::now();
         for (d, &tid) in w.detections.iter().zip(&w.detection_truth_ids) {
             s.pending.push((*d, tid));
+            s.det_truth.insert(det_key(d.sat_id, d.sensor_id, &d.los_eci), tid);
             if tid >= 0 {
                 let e = s.first_det.entry(tid as u32).or_insert(d.t_obs_s);
                 *e = e.min(d.t_obs_s);
@@ -253,6 +276,8 @@ fn main() {
     let mut unassoc: BTreeMap<u64, (u64, f64, f64, f64, u32, u64)> = BTreeMap::new();
     let mut truth_info: BTreeMap<u32, (u32, ObjectKind, f64, f64)> = BTreeMap::new();
     let mut truth_steps: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
+    // (time, track id, truth id, phase group, NEES6, NEES3) of every associated sample.
+    let mut samples: Vec<(f64, u64, u32, String, f64, f64)> = Vec::new();
     let mut csv = std::fs::File::create(out.join("diag_samples.csv")).expect("csv");
     writeln!(
         csv,
@@ -288,6 +313,7 @@ fn main() {
             let verr = d3(&r.vel_eci_m_s, &o.vel);
             let sig2 = r.cov_pv[0][0] + r.cov_pv[1][1] + r.cov_pv[2][2];
             by_phase.entry(phase_group(o.phase)).or_default().add(n6, n3, err, verr, sig2);
+            samples.push((*t, r.track_id, o.id, phase_group(o.phase), n6, n3));
             by_kind.entry(kind_name(o.kind)).or_default().add(n6, n3, err, verr, sig2);
             let e = by_track.entry(r.track_id).or_insert((Acc::default(), BTreeMap::new(), *t, *t, 0.0));
             e.0.add(n6, n3, err, verr, sig2);
@@ -390,6 +416,66 @@ fn main() {
                     u.mode_prob[2]
                 );
             }
+        }
+    }
+    // Which truth objects' detections updated each confirmed track (scoring only): a
+    // track fed by several objects is a ghost or a swap.
+    let mut upd_truth: BTreeMap<u64, BTreeMap<i64, u64>> = BTreeMap::new();
+    // Per confirmed track: (observation time, truth id) of each update, in log order.
+    let mut upd_hist: BTreeMap<u64, Vec<(f64, i64)>> = BTreeMap::new();
+    for u in &s.log {
+        if let Some(id) = u.track_id {
+            let tid = s.det_truth.get(&det_key(u.sat_id, u.sensor_id, &u.los_eci)).copied().unwrap_or(-2);
+            *upd_truth.entry(id).or_default().entry(tid).or_default() += 1;
+            upd_hist.entry(id).or_default().push((u.t_s, tid));
+        }
+    }
+    println!(
+        "\n== detections' truth ids per confirmed track's updates (id: count), tracks with max NEES > 100"
+    );
+    for (id, (_, _, t0, t1, mx)) in &by_track {
+        if *mx > 100.0 {
+            let m = upd_truth.get(id).cloned().unwrap_or_default();
+            println!("track {id:4} [{t0:6.0}-{t1:6.0}] max NEES {mx:9.1} updates by truth {m:?}");
+        }
+    }
+    // NEES split by provenance (scoring only): samples whose truth object fed the track
+    // recently, samples where the 5 km nearest-neighbour association paired the track
+    // with an object that did not (e.g. a neighbour in a cluster after the track's own
+    // object ended), and samples of tracks coasting without updates.
+    let mut fed: BTreeMap<String, Acc> = BTreeMap::new();
+    let mut other: BTreeMap<String, Acc> = BTreeMap::new();
+    let mut coasting: BTreeMap<String, Acc> = BTreeMap::new();
+    for (ts, tid, oid, ph, n6, n3) in &samples {
+        // "Fed": the object gave at least a quarter of the track's updates observed in
+        // the 15 s before the sample (the reorder window is 5 s; one stray update of a
+        // neighbour does not make the track its track, and a long track that moved on
+        // from a booster to its post-boost vehicle is judged by its recent updates).
+        let (mut total, mut own) = (0u64, 0u64);
+        for &(tu, id) in upd_hist.get(tid).map_or(&[][..], |h| &h[..]) {
+            if tu <= *ts && tu > *ts - 15.0 {
+                total += 1;
+                own += u64::from(id == *oid as i64);
+            }
+        }
+        let acc = if total == 0 {
+            &mut coasting
+        } else if 4 * own >= total {
+            &mut fed
+        } else {
+            &mut other
+        };
+        acc.entry(ph.clone()).or_default().add(*n6, *n3, 0.0, 0.0, 0.0);
+        acc.entry("all".into()).or_default().add(*n6, *n3, 0.0, 0.0, 0.0);
+    }
+    for (title, m) in [
+        ("samples whose truth object gave >= 1/4 of the track's updates of the 15 s before", &fed),
+        ("samples paired with an object that gave < 1/4 of the track's updates of the 15 s before", &other),
+        ("samples of tracks without an update in the 15 s before", &coasting),
+    ] {
+        println!("\n== NEES by truth phase, {title}");
+        for (k, a) in m {
+            println!("{k:>12}: {}", a.nees_line());
         }
     }
     println!("\n== 3-D update NIS (2 dof: mean 2) by boost probability");
