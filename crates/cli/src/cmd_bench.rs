@@ -39,8 +39,8 @@ pub struct Args {
     /// launches in all (proportional, at least 1 per group; written launches are kept).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub launches: Option<u32>,
-    /// Sensor output of every payload: `reports` (1 Hz onboard reports) or `raw`
-    /// (every frame); default: as written in the scenario.
+    /// Sensor output of every staring payload: `reports` (1 Hz onboard reports) or `raw`
+    /// (every frame); default: as written in the scenario. Scanners are left alone.
     #[arg(long, value_parser = ["reports", "raw"])]
     pub mode: Option<String>,
     /// Also write the viewer products (`scene.czml`, `report.html`), as `tracklayer run` does.
@@ -156,8 +156,9 @@ fn run_one(name: &str, a: &Args) -> Result<String, CliError> {
         } else {
             tl_sensor::payload::OutputMode::Reports
         };
+        // Scanners make one look per revisit and have no output mode.
         for c in s.constellations.iter_mut() {
-            for p in c.payload.iter_mut() {
+            for p in c.payload.iter_mut().filter(|p| p.scan != Some(tl_sensor::payload::ScanMode::Scanning)) {
                 p.output = Some(mode);
             }
         }
