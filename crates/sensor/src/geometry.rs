@@ -220,25 +220,10 @@ impl FieldOfRegard {
     }
 }
 
-/// Local frame of a nadir-pointing satellite: `z` to nadir (geocentric), `x` along the
-/// velocity's horizontal part, `y = z x x`. Returns `(x, y, z)` unit vectors in the
-/// frame of the inputs.
-#[inline]
-pub fn nadir_frame(pos: &Vec3, vel: &Vec3) -> (Vec3, Vec3, Vec3) {
-    let z = -pos.normalize();
-    let mut x = vel - z * vel.dot(&z);
-    let n = x.norm();
-    if n < 1e-9 {
-        // no horizontal velocity: any perpendicular axis
-        x = if z.x.abs() < 0.9 { Vec3::x() } else { Vec3::y() };
-        x -= z * x.dot(&z);
-        x /= x.norm();
-    } else {
-        x /= n;
-    }
-    let y = z.cross(&x);
-    (x, y, z)
-}
+/// Local frame of a nadir-pointing satellite (`z` to nadir, `x` along the velocity's
+/// horizontal part, `y = z x x`): the one definition in [`tl_core::geom::nadir_frame`],
+/// shared with the tracker's pointing-bias model.
+pub use tl_core::geom::nadir_frame;
 
 #[cfg(test)]
 mod tests {

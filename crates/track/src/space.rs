@@ -517,20 +517,11 @@ fn sensor_key(sat: u32, sensor: u32) -> u64 {
     ((sat as u64) << 16) | sensor as u64
 }
 
-/// The satellite's nadir frame (x along track, y = z x x, z to nadir) as the columns of a
-/// matrix: the frame a payload's pointing bias is fixed in.
+/// The satellite's nadir frame ([`tl_core::geom::nadir_frame`], the sensor's own
+/// definition: x along track, y = z x x, z to nadir) as the columns of a matrix: the
+/// frame a payload's pointing bias is fixed in.
 fn nadir_frame(pos: &Vector3<f64>, vel: &Vector3<f64>) -> nalgebra::Matrix3<f64> {
-    let z = -pos.normalize();
-    let mut x = vel - z * vel.dot(&z);
-    let n = x.norm();
-    if n < 1e-9 {
-        x = if z.x.abs() < 0.9 { Vector3::x() } else { Vector3::y() };
-        x -= z * x.dot(&z);
-        x /= x.norm();
-    } else {
-        x /= n;
-    }
-    let y = z.cross(&x);
+    let (x, y, z) = tl_core::geom::nadir_frame(pos, vel);
     nalgebra::Matrix3::from_columns(&[x, y, z])
 }
 
