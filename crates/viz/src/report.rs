@@ -301,17 +301,18 @@ fn track_error_section(scene: &Scene) -> Result<Option<Section>, VizError> {
     let mut rows = String::new();
     for (i, tr) in order.iter().take(TRACK_ERROR_MAX_TRACKS).enumerate() {
         let c = Rgb::palette(i);
-        let err: Vec<(f64, f64)> =
-            tr.samples.iter().filter_map(|s| track_error_m(scene, s).map(|e| (s.t_s, e))).collect();
-        let bound: Vec<(f64, f64)> = tr
+        // Per sample: time, 2-sigma bound, and the error when a truth object is flying.
+        let per: Vec<(f64, f64, Option<f64>)> = tr
             .samples
             .iter()
-            .map(|s| (s.t_s, 2.0 * (s.cov_ecef_m2[0] + s.cov_ecef_m2[3] + s.cov_ecef_m2[5]).max(0.0).sqrt()))
+            .map(|s| {
+                let bound = 2.0 * (s.cov_ecef_m2[0] + s.cov_ecef_m2[3] + s.cov_ecef_m2[5]).max(0.0).sqrt();
+                (s.t_s, bound, track_error_m(scene, s))
+            })
             .collect();
-        let inside = err.iter().zip(&tr.samples).filter(|((_, e), s)| {
-            *e <= 2.0 * (s.cov_ecef_m2[0] + s.cov_ecef_m2[3] + s.cov_ecef_m2[5]).max(0.0).sqrt()
-        });
-        let n_inside = inside.count();
+        let err: Vec<(f64, f64)> = per.iter().filter_map(|&(t, _, e)| e.map(|e| (t, e))).collect();
+        let bound: Vec<(f64, f64)> = per.iter().map(|&(t, b, _)| (t, b)).collect();
+        let n_inside = per.iter().filter(|&&(_, b, e)| e.is_some_and(|e| e <= b)).count();
         let median = {
             let mut v: Vec<f64> = err.iter().map(|p| p.1).collect();
             v.sort_by(|a, b| a.total_cmp(b));

@@ -261,6 +261,16 @@ fn track_error_is_distance_to_nearest_interpolated_truth() {
     assert!(sec.html.contains("<td>T4</td><td>2</td>"));
     // Both errors (50 m, 1000 m) are within 2 sqrt(trace) = 346 m? Only the first: 50%.
     assert!(sec.html.contains("50%"), "{}", sec.html);
+    // A sample with no truth flying (t = -5, huge bound) counts in neither the errors
+    // nor the share within the bound: still 1 of 2 scored samples.
+    let mut c = s(-5.0, [7.0e6, 0.0, 0.0]);
+    c.cov_ecef_m2 = [1.0e8, 0.0, 0.0, 1.0e8, 0.0, 1.0e8];
+    let a2 = s(5.0, [7.0e6 + 500.0, 30.0, 40.0]);
+    let b2 = s(5.0, [7.0e6 + 500.0, 4.9e4, 0.0]);
+    scene.tracks = vec![Track { id: 5, samples: vec![c, a2, b2], ..Default::default() }];
+    let sections = tl_viz::report::scene_sections(&scene, &serde_json::json!({})).unwrap();
+    let sec = sections.iter().find(|s| s.title == "Track accuracy").expect("track accuracy section");
+    assert!(sec.html.contains("<td>T5</td><td>3</td><td>1000</td><td>50%</td>"), "{}", sec.html);
 }
 
 /// An interceptor engagement with rows in the `flyouts` table is drawn along its planned
