@@ -98,12 +98,15 @@ pub fn load_scene(run_dir: &Path) -> Result<Scene, VizError> {
     Ok(scene)
 }
 
-/// UT1 - UTC of the run, s, from its `scenario.toml` (`dut1_s`, default 0), read as plain
-/// TOML like [`weapon_kinds`].
+/// The run's `scenario.toml`, parsed as plain TOML (tl-viz does not depend on the
+/// scenario schema); `None` when missing or unreadable.
+fn run_scenario_toml(run_dir: &Path) -> Option<toml::Table> {
+    std::fs::read_to_string(run_dir.join("scenario.toml")).ok()?.parse::<toml::Table>().ok()
+}
+
+/// UT1 - UTC of the run, s, from its `scenario.toml` (`dut1_s`, default 0).
 fn run_dut1_s(run_dir: &Path) -> f64 {
-    std::fs::read_to_string(run_dir.join("scenario.toml"))
-        .ok()
-        .and_then(|text| text.parse::<toml::Table>().ok())
+    run_scenario_toml(run_dir)
         .and_then(|v| v.get("dut1_s").and_then(|x| x.as_float().or_else(|| x.as_integer().map(|i| i as f64))))
         .filter(|d| d.is_finite() && d.abs() <= 0.9)
         .unwrap_or(0.0)
@@ -179,12 +182,10 @@ fn load_tracks(run_dir: &Path, epoch: tl_core::time::Epoch) -> Result<Vec<Track>
     Ok(out)
 }
 
-/// Weapon layer kinds (`[[weapon]] name -> kind`) from the run's `scenario.toml`, read as
-/// plain TOML (tl-viz does not depend on the scenario schema).
+/// Weapon layer kinds (`[[weapon]] name -> kind`) from the run's `scenario.toml`.
 fn weapon_kinds(run_dir: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    let Ok(text) = std::fs::read_to_string(run_dir.join("scenario.toml")) else { return out };
-    let Ok(v) = text.parse::<toml::Table>() else { return out };
+    let Some(v) = run_scenario_toml(run_dir) else { return out };
     for w in v.get("weapon").and_then(|w| w.as_array()).into_iter().flatten() {
         if let (Some(n), Some(k)) =
             (w.get("name").and_then(|x| x.as_str()), w.get("kind").and_then(|x| x.as_str()))
