@@ -94,6 +94,9 @@ pub fn assign(
         off <= s.max_off_nadir_rad
             && matches!(sightline(earth, &s.sat_pos_eci_m, &pos[k], s.grazing_m), Sightline::Clear { .. })
     };
+    // Sensors on a track still offered: not taken for another track.
+    let on_live: Vec<bool> =
+        slots.iter().map(|s| s.current.is_some_and(|c| targets.iter().any(|t| t.id == c))).collect();
     let mut order: Vec<usize> = (0..targets.len()).collect();
     order.sort_by(|&a, &b| {
         targets[b].need.total_cmp(&targets[a].need).then(targets[a].id.cmp(&targets[b].id))
@@ -105,14 +108,11 @@ pub fn assign(
             // A sensor already on this track keeps it; else the nearest free one.
             let keep = (0..slots.len()).filter(free).find(|&i| slots[i].current == Some(targets[k].id));
             let pick = keep.or_else(|| {
-                (0..slots.len())
-                    .filter(free)
-                    .filter(|&i| slots[i].current.is_none_or(|c| !targets.iter().any(|t| t.id == c)))
-                    .min_by(|&a, &b| {
-                        let da = (pos[k] - slots[a].sat_pos_eci_m).norm();
-                        let db = (pos[k] - slots[b].sat_pos_eci_m).norm();
-                        da.total_cmp(&db).then(a.cmp(&b))
-                    })
+                (0..slots.len()).filter(free).filter(|&i| !on_live[i]).min_by(|&a, &b| {
+                    let da = (pos[k] - slots[a].sat_pos_eci_m).norm();
+                    let db = (pos[k] - slots[b].sat_pos_eci_m).norm();
+                    da.total_cmp(&db).then(a.cmp(&b))
+                })
             });
             if let Some(i) = pick {
                 out[i] = Some(k);
