@@ -106,6 +106,41 @@ pub fn phase_rgba(phase: &str) -> [u8; 4] {
     }
 }
 
+/// Point of an estimated track (`color`: a CZML colour, constant or by interval); shared
+/// by the file CZML and live playback.
+pub(crate) fn track_point(color: Value) -> Value {
+    json!({"pixelSize": 9, "color": color, "outlineColor": {"rgba": [255, 255, 255, 255]}, "outlineWidth": 2})
+}
+
+/// Label `T{id}` of an estimated track.
+pub(crate) fn track_label(id: impl std::fmt::Display) -> Value {
+    json!({
+        "text": format!("T{id}"), "font": "12px sans-serif", "fillColor": {"rgba": [255, 255, 255, 255]},
+        "pixelOffset": {"cartesian2": [10, 10]}, "horizontalOrigin": "LEFT"
+    })
+}
+
+/// Polyline material of a laser beam while it lases.
+pub(crate) fn laser_beam_material() -> Value {
+    json!({"polylineGlow": {"color": {"rgba": [255, 40, 40, 255]}, "glowPower": 0.3}})
+}
+
+/// Polyline material of an interceptor engagement drawn as a carrier-to-target line (no
+/// fly-out to draw).
+pub(crate) fn interceptor_line_material() -> Value {
+    json!({"polylineDash": {"color": {"rgba": [255, 0, 255, 220]}, "dashLength": 16}})
+}
+
+/// Point and trailing path of an interceptor along its fly-out; `trail_s` covers the
+/// whole fly-out.
+pub(crate) fn interceptor_point_and_path(trail_s: Value) -> (Value, Value) {
+    (
+        json!({"pixelSize": 6, "color": {"rgba": [255, 0, 255, 255]}}),
+        json!({"width": 2, "leadTime": 0, "trailTime": trail_s, "resolution": 5,
+            "material": {"solidColor": {"color": {"rgba": [255, 0, 255, 200]}}}}),
+    )
+}
+
 /// Group colours for satellites (by constellation, in order of first appearance).
 const SAT_COLOURS: [[u8; 4]; 6] = [
     [120, 200, 255, 255],
@@ -543,11 +578,8 @@ impl Writer<'_> {
                 "description": format!("estimated track {}", tr.id),
                 "availability": self.interval(a, b),
                 "position": self.positions(idx.iter().map(|&i| (tr.samples[i].t_s, tr.samples[i].pos_ecef_m)), 0.1, false),
-                "point": {"pixelSize": 9, "color": colour, "outlineColor": {"rgba": [255, 255, 255, 255]}, "outlineWidth": 2},
-                "label": {
-                    "text": format!("T{}", tr.id), "font": "12px sans-serif", "fillColor": {"rgba": [255, 255, 255, 255]},
-                    "pixelOffset": {"cartesian2": [10, 10]}, "horizontalOrigin": "LEFT"
-                },
+                "point": track_point(json!(colour)),
+                "label": track_label(tr.id),
                 "ellipsoid": {
                     "radii": {"epoch": self.epoch(), "cartesian": radii, "interpolationAlgorithm": "LINEAR"},
                     "fill": true, "outline": false,
@@ -673,7 +705,7 @@ impl Writer<'_> {
                         "polyline": {
                             "positions": {"references": [shooter_ref, format!("obj/{}#position", e.target_object_id)]},
                             "width": 6, "arcType": "NONE",
-                            "material": {"polylineGlow": {"color": {"rgba": [255, 40, 40, 255]}, "glowPower": 0.3}}
+                            "material": laser_beam_material()
                         }
                     }));
                 }
@@ -691,7 +723,7 @@ impl Writer<'_> {
                         "polyline": {
                             "positions": {"references": [shooter_ref, format!("obj/{}#position", e.target_object_id)]},
                             "width": 2, "arcType": "NONE",
-                            "material": {"polylineDash": {"color": {"rgba": [255, 0, 255, 220]}, "dashLength": 16}}
+                            "material": interceptor_line_material()
                         }
                     }));
                 }
@@ -703,15 +735,15 @@ impl Writer<'_> {
                         self.opts.max_samples_per_entity,
                         |_| false,
                     );
+                    let (point, path) = interceptor_point_and_path(num(t[t.len() - 1] - t[0] + 1.0, 1.0));
                     out.push(json!({
                         "id": format!("eng/{}", e.id),
                         "name": format!("{} interceptor at object {} ({})", e.weapon, e.target_object_id, e.outcome),
                         "parent": "layer/engagements",
                         "availability": self.interval(t[0], t[t.len() - 1]),
                         "position": self.positions(idx.iter().map(|&i| (e.flyout[i].t_s, e.flyout[i].pos_ecef_m)), 1.0, true),
-                        "point": {"pixelSize": 6, "color": {"rgba": [255, 0, 255, 255]}},
-                        "path": {"width": 2, "leadTime": 0, "trailTime": num(t[t.len() - 1] - t[0] + 1.0, 1.0), "resolution": 5,
-                            "material": {"solidColor": {"color": {"rgba": [255, 0, 255, 200]}}}}
+                        "point": point,
+                        "path": path
                     }));
                 }
             }

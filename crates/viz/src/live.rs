@@ -335,9 +335,8 @@ impl LiveCzml {
                     "description": format!("estimated track {}", tr.id),
                     "availability": self.interval(t_s, self.t_end_s),
                     "position": pos,
-                    "point": {"pixelSize": 9, "color": {"rgba": rgba}, "outlineColor": {"rgba": [255, 255, 255, 255]}, "outlineWidth": 2},
-                    "label": {"text": format!("T{}", tr.id), "font": "12px sans-serif", "fillColor": {"rgba": [255, 255, 255, 255]},
-                        "pixelOffset": {"cartesian2": [10, 10]}, "horizontalOrigin": "LEFT"},
+                    "point": crate::czml::track_point(json!({"rgba": rgba})),
+                    "label": crate::czml::track_label(tr.id),
                     "ellipsoid": {"radii": radii, "fill": true, "outline": false,
                         "material": {"solidColor": {"color": {"rgba": [rgba[0], rgba[1], rgba[2], 70]}}}},
                     "path": {"width": 1, "leadTime": 0, "trailTime": 600, "resolution": 10,
@@ -436,9 +435,9 @@ impl LiveCzml {
                         "positions": {"references": [format!("sat/{}#position", e.carrier_sat_id), format!("track/{}#position", e.target_track_id)]},
                         "width": if e.laser { 6 } else { 2 }, "arcType": "NONE",
                         "material": if e.laser {
-                            json!({"polylineGlow": {"color": {"rgba": [255, 40, 40, 255]}, "glowPower": 0.3}})
+                            crate::czml::laser_beam_material()
                         } else {
-                            json!({"polylineDash": {"color": {"rgba": [255, 0, 255, 220]}, "dashLength": 16}})
+                            crate::czml::interceptor_line_material()
                         }
                     });
                 } else {
@@ -449,9 +448,9 @@ impl LiveCzml {
                     let span = e.flyout_ecef_m.last().map(|x| x.0).unwrap_or(0.0) - e.flyout_ecef_m[0].0;
                     p["position"] = json!({"epoch": format_epoch_utc(self.epoch), "cartesian": c, "referenceFrame": "FIXED",
                         "interpolationAlgorithm": "LAGRANGE", "interpolationDegree": 3});
-                    p["point"] = json!({"pixelSize": 6, "color": {"rgba": [255, 0, 255, 255]}});
-                    p["path"] = json!({"width": 2, "leadTime": 0, "trailTime": span + 1.0, "resolution": 5,
-                        "material": {"solidColor": {"color": {"rgba": [255, 0, 255, 200]}}}});
+                    let (point, path) = crate::czml::interceptor_point_and_path(json!(span + 1.0));
+                    p["point"] = point;
+                    p["path"] = path;
                 }
                 out.push(p);
             } else {
