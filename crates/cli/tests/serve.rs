@@ -53,9 +53,26 @@ fn get(addr: &str, path: &str) -> String {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out
+    // Read to the end, but within an overall deadline: an SSE stream's keep-alive
+    // comments would defeat the read timeout and turn a stream that never ends into a
+    // test that never ends.
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let mut out = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = s.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&buf[..n]);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "GET {path}: no end after 120 s; got {} bytes, ending {:?}",
+            out.len(),
+            String::from_utf8_lossy(&out[out.len().saturating_sub(300)..])
+        );
+    }
+    String::from_utf8(out).unwrap()
 }
 
 #[test]
