@@ -260,8 +260,13 @@ fn accuracy(st: &Value) -> Value {
         "tracks": sc["tracks"],
         "purity": sc["purity"],
         "id_switches": sc["id_switches"],
-        "rv_completeness_burnout_60s": t["raid"]["rv_completeness_burnout_60s"],
-        "impact_error_m": t["raid"]["impact_error_m"],
+        "rvs": t["rvs"]["count"],
+        "rv_completeness_burnout_60s": t["rvs"]["completeness_burnout_60s"],
+        "rv_own_track_completeness_burnout_60s": t["rvs"]["own_track_completeness_burnout_60s"],
+        "rv_completeness_by_assignment_burnout_60s": t["rvs"]["completeness_by_assignment_burnout_60s"],
+        "impact_error_m": t["rvs"]["impact_error_m"],
+        "nees_provenance_mean": sc["provenance"]["nees"]["mean"],
+        "nees_provenance_median": sc["provenance"]["nees"]["median"],
     })
 }
 

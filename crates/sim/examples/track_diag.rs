@@ -34,6 +34,10 @@ struct TruthRec {
     phase: Phase,
     pos: [f64; 3],
     vel: [f64; 3],
+    /// True inverse ballistic coefficient 1/beta, m^2/kg (0 when unknown).
+    k_true: f64,
+    /// Altitude, m.
+    alt_m: f64,
 }
 
 struct State {
@@ -240,6 +244,8 @@ fn main() {
                 phase: o.state.phase,
                 pos: o.state.pos_eci_m.into(),
                 vel: o.state.vel_eci_m_s.into(),
+                k_true: if o.body.beta_kg_m2 > 0.0 { 1.0 / o.body.beta_kg_m2 } else { 0.0 },
+                alt_m: o.state.alt_m,
             })
             .collect();
         s.steps.push((t, snap, truth));
@@ -256,8 +262,9 @@ fn main() {
         tracker_time.into_inner().unwrap(),
         rep.summary.stages.get("tracks").and_then(|v| v.get("scores")).map_or(String::new(), |v| {
             format!(
-                "nees {:.1} completeness {:.3} false {}",
-                v["nees"]["mean"].as_f64().unwrap_or(f64::NAN),
+                "nees by assignment {:.1}, by provenance {:.1}, completeness {:.3} false {}",
+                v["nees_by_assignment"]["mean"].as_f64().unwrap_or(f64::NAN),
+                v["provenance"]["nees"]["mean"].as_f64().unwrap_or(f64::NAN),
                 v["completeness"].as_f64().unwrap_or(f64::NAN),
                 v["false_tracks"]
             )
@@ -278,10 +285,30 @@ fn main() {
     let mut truth_steps: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
     // (time, track id, truth id, phase group, NEES6, NEES3) of every associated sample.
     let mut samples: Vec<(f64, u64, u32, String, f64, f64)> = Vec::new();
+    // Provenance label of each confirmed track (scoring only): the truth object whose
+    // detections gave most of its updates (false alarms not counted), as the run's
+    // tracks stage labels them (here from updates after confirmation only).
+    let mut labels: BTreeMap<u64, i64> = BTreeMap::new();
+    {
+        let mut per: BTreeMap<u64, BTreeMap<i64, u64>> = BTreeMap::new();
+        for u in &s.log {
+            if let Some(id) = u.track_id {
+                let tid = s.det_truth.get(&det_key(u.sat_id, u.sensor_id, &u.los_eci)).copied().unwrap_or(-2);
+                if tid >= 0 {
+                    *per.entry(id).or_default().entry(tid).or_default() += 1;
+                }
+            }
+        }
+        for (id, m) in per {
+            if let Some((&tid, _)) = m.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))) {
+                labels.insert(id, tid);
+            }
+        }
+    }
     let mut csv = std::fs::File::create(out.join("diag_samples.csv")).expect("csv");
     writeln!(
         csv,
-        "t_s,track_id,truth_id,kind,phase,nees6,nees3,pos_err_m,vel_err_m_s,pos_sig_m,p_boost,n_sats"
+        "t_s,track_id,truth_id,label,kind,phase,nees6,nees3,pos_err_m,vel_err_m_s,pos_sig_m,p_boost,p_ballistic,p_reentry,n_sats,alt_km,coast_s,k_est,k_true"
     )
     .unwrap();
     for (t, snap, truth) in &s.steps {
@@ -326,14 +353,21 @@ fn main() {
             }
             writeln!(
                 csv,
-                "{t},{},{},{},{},{n6:.4},{n3:.4},{err:.2},{verr:.3},{:.2},{:.4},{}",
+                "{t},{},{},{},{},{},{n6:.4},{n3:.4},{err:.2},{verr:.3},{:.2},{:.4},{:.4},{:.4},{},{:.3},{:.2},{:.4e},{:.4e}",
                 r.track_id,
                 o.id,
+                labels.get(&r.track_id).copied().unwrap_or(-1),
                 kind_name(o.kind),
                 o.phase.name(),
                 sig2.sqrt(),
                 r.mode_prob[0],
-                r.n_sats
+                r.mode_prob[1],
+                r.mode_prob[2],
+                r.n_sats,
+                o.alt_m / 1e3,
+                t - r.t_update_s,
+                r.inv_ballistic_m2_kg,
+                o.k_true
             )
             .unwrap();
         }

@@ -57,7 +57,7 @@ fn boost_nees_is_near_its_chi_square_expectation() {
     let (mut n, mut sum, mut med_sum, mut above) = (0u64, 0.0, 0.0, 0.0);
     for seed in 1..=6 {
         let s = run::run_summary(&p, seed).expect("run");
-        let nees = &s.stages["tracks"]["scores"]["nees"];
+        let nees = &s.stages["tracks"]["scores"]["provenance"]["nees"];
         for ph in nees["by_phase"].as_array().expect("by_phase") {
             let name = ph["phase"].as_str().unwrap_or("");
             let k = ph["n"].as_u64().unwrap_or(0);

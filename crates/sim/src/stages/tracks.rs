@@ -17,6 +17,27 @@
 //! spent stages or decoys): the tracker's update log says which detections updated which
 //! track, and `World::detection_truth_ids` which object made each detection. No track
 //! with such updates: no figure (`null`).
+//!
+//! **Provenance labels** (scoring only): each confirmed track is labelled with the truth
+//! object whose detections gave most of its updates (false alarms not counted), and
+//! `stages.tracks.scores.provenance` scores every track sample against its label while
+//! that object flies (`tl_track::metrics::scoring::score_with_labels`), counting the
+//! samples left out and why; `scores.nees_by_assignment` keeps the NEES against the
+//! per-time assignment's pairing. See docs/models/tracking.md (Metrics).
+//!
+//! **Reentry vehicles** (`stages.tracks.rvs`, read by `tracklayer bench`), per object of
+//! kind RV:
+//! * `completeness_burnout_60s`: share of RVs that had, at some step up to their
+//!   launch's burnout + 60 s, a confirmed reported track fed (by provenance: at least one
+//!   update from a detection) by that RV or by the vehicles that carried it (its launch's
+//!   booster or post-boost vehicle); `own_track_completeness_burnout_60s` counts the RV's
+//!   own detections only; `completeness_by_assignment_burnout_60s` asks instead whether
+//!   the per-time assignment paired a confirmed track with the RV by then;
+//! * `impact_error_m` at burnout + 60 s and + 300 s: percentiles over RVs (that impact)
+//!   of the distance between the predicted impact point of the RV's track and the RV's
+//!   true impact point. The RV's track at a checkpoint is the reported track with the
+//!   most updates from that RV's detections, or failing any, the one with the most
+//!   updates from its carriers (counted as `from_carrier_track`).
 
 use crate::run::{Outputs, RunError, Stage, TableId, TableKind, World};
 use crate::scenario::Prepared;
@@ -25,7 +46,7 @@ use std::collections::BTreeMap;
 use tl_core::detection::Detection;
 use tl_core::object::ObjectKind;
 use tl_io::tables::TRACKS;
-use tl_track::metrics::scoring::{ScoreConfig, TrackSample, TruthSample, score};
+use tl_track::metrics::scoring::{Provenance, ScoreConfig, TrackSample, TruthSample, score_with_labels};
 use tl_track::space::{SpaceTracker, TrackReport};
 
 /// Association gate and OSPA cut-off used for the scores, m.
@@ -54,6 +75,29 @@ pub struct TracksStage<'a> {
     id_uid: BTreeMap<u64, u64>,
     /// Truth object -> (launch, kind).
     objects: BTreeMap<i64, (u32, ObjectKind)>,
+    /// Reentry vehicles of every flight (scoring only).
+    rvs: Vec<RvScore>,
+    /// Truth id of an RV -> index in `rvs`.
+    rv_index: BTreeMap<i64, usize>,
+    /// Per launch, first step with a confirmed track fed by one of its carriers.
+    carrier_first_s: Vec<Option<f64>>,
+    /// Truth id -> the object continuing it after it ends by separation (the booster at
+    /// final cut-off -> its post-boost vehicle, or its RV when there is no bus).
+    successors: BTreeMap<i64, i64>,
+}
+
+/// Scoring figures of one reentry vehicle.
+#[derive(Clone, Copy, Debug)]
+struct RvScore {
+    truth_id: i64,
+    launch: usize,
+    /// True impact point (`None` if the RV does not reach the ground, e.g. killed).
+    impact: Option<tl_core::wgs84::Geodetic>,
+    /// First step with a confirmed reported track fed by this RV's detections.
+    own_first_s: Option<f64>,
+    /// Impact-point error of its track at burnout + 60 s and + 300 s, m, and whether
+    /// that track was a carrier's (no track fed by the RV itself).
+    impact_error_m: [Option<(f64, bool)>; 2],
 }
 
 /// One scoring checkpoint of a launch.
@@ -103,6 +147,48 @@ impl<'a> TracksStage<'a> {
                 [Checkpoint::at(b), Checkpoint::at(b + 60.0), Checkpoint::at(b + 300.0)]
             })
             .collect();
+        let mut rvs = Vec::new();
+        let mut rv_index = BTreeMap::new();
+        let mut id = 0i64;
+        let mut successors = BTreeMap::new();
+        for (li, f) in p.flights.iter().enumerate() {
+            for o in &f.objects {
+                if o.end == tl_threat::EndReason::Separated {
+                    let starts_here = |c: &&tl_threat::objects::ObjectTrack| {
+                        c.parent == Some(o.index) && (c.t_start_s - o.t_end_s).abs() < 1e-6
+                    };
+                    let next = f
+                        .objects
+                        .iter()
+                        .filter(starts_here)
+                        .find(|c| c.kind == ObjectKind::PostBoostVehicle)
+                        .or_else(|| {
+                            f.objects
+                                .iter()
+                                .filter(starts_here)
+                                .find(|c| c.kind == ObjectKind::ReentryVehicle)
+                        });
+                    if let Some(c) = next {
+                        successors.insert(id, id - o.index as i64 + c.index as i64);
+                    }
+                }
+                if o.kind == ObjectKind::ReentryVehicle {
+                    let impact = (o.end == tl_threat::EndReason::Impact)
+                        .then(|| o.state(o.t_end_s))
+                        .flatten()
+                        .map(|s| tl_core::wgs84::Geodetic::from_ecef(&s.pos_ecef_m));
+                    rv_index.insert(id, rvs.len());
+                    rvs.push(RvScore {
+                        truth_id: id,
+                        launch: li,
+                        impact,
+                        own_first_s: None,
+                        impact_error_m: [None; 2],
+                    });
+                }
+                id += 1;
+            }
+        }
         Ok(Self {
             p,
             trk,
@@ -118,6 +204,48 @@ impl<'a> TracksStage<'a> {
             uid_truth: BTreeMap::new(),
             id_uid: BTreeMap::new(),
             objects: BTreeMap::new(),
+            rvs,
+            rv_index,
+            carrier_first_s: vec![None; p.flights.len()],
+            successors,
+        })
+    }
+}
+
+impl TracksStage<'_> {
+    /// The `rvs` section of the summary (see the module docs); `assigned[i]`: RV `i`
+    /// was paired with a confirmed track by the assignment up to burnout + 60 s.
+    fn rv_summary(&self, assigned: &[bool]) -> serde_json::Value {
+        let n = self.rvs.len();
+        let share =
+            |k: usize| if n > 0 { serde_json::json!(k as f64 / n as f64) } else { serde_json::Value::Null };
+        let by = |i: usize| self.checkpoints[self.rvs[i].launch][1].t_s;
+        let own = (0..n).filter(|&i| self.rvs[i].own_first_s.is_some_and(|t| t <= by(i))).count();
+        let fed = (0..n)
+            .filter(|&i| {
+                let rv = &self.rvs[i];
+                rv.own_first_s.into_iter().chain(self.carrier_first_s[rv.launch]).any(|t| t <= by(i))
+            })
+            .count();
+        let by_assignment = assigned.iter().filter(|&&a| a).count();
+        let impacting = self.rvs.iter().filter(|rv| rv.impact.is_some()).count();
+        let mut errors = serde_json::Map::new();
+        for (slot, name) in ["burnout_plus_60s", "burnout_plus_300s"].into_iter().enumerate() {
+            let v: Vec<f64> = self.rvs.iter().filter_map(|rv| rv.impact_error_m[slot].map(|e| e.0)).collect();
+            let from_carrier =
+                self.rvs.iter().filter(|rv| rv.impact_error_m[slot].is_some_and(|e| e.1)).count();
+            let mut pc = percentiles(v);
+            pc["from_carrier_track"] = serde_json::json!(from_carrier);
+            pc["without_figure"] = serde_json::json!(impacting - pc["n"].as_u64().unwrap_or(0) as usize);
+            errors.insert(name.into(), pc);
+        }
+        serde_json::json!({
+            "count": n,
+            "impacting": impacting,
+            "completeness_burnout_60s": share(fed),
+            "own_track_completeness_burnout_60s": share(own),
+            "completeness_by_assignment_burnout_60s": share(by_assignment),
+            "impact_error_m": errors,
         })
     }
 }
@@ -144,6 +272,71 @@ pub fn set_pointing_biases(p: &Prepared, trk: &mut SpaceTracker) -> Result<(), R
         }
     }
     Ok(())
+}
+
+/// Impact-point error of each reentry vehicle of launch `li` at checkpoint `slot`
+/// (0: burnout + 60 s, 1: + 300 s): the reported track with the most updates from the
+/// RV's detections, else the one with the most from its launch's booster and post-boost
+/// vehicle (see the module docs). Scoring only.
+fn rv_impact_errors(
+    li: usize,
+    slot: usize,
+    snap: &[TrackReport],
+    id_uid: &BTreeMap<u64, u64>,
+    uid_truth: &BTreeMap<u64, BTreeMap<i64, u32>>,
+    objects: &BTreeMap<i64, (u32, ObjectKind)>,
+    rvs: &mut [RvScore],
+) {
+    for rv in rvs.iter_mut().filter(|rv| rv.launch == li) {
+        let Some(truth_impact) = rv.impact else { continue };
+        // (own updates, carrier updates, track id) of the best track so far.
+        let mut best: Option<(u32, u32, u64, &TrackReport)> = None;
+        for r in snap {
+            let Some(per) = id_uid.get(&r.track_id).and_then(|u| uid_truth.get(u)) else { continue };
+            let own = per.get(&rv.truth_id).copied().unwrap_or(0);
+            let carrier: u32 = per
+                .iter()
+                .filter(|(tid, _)| {
+                    objects.get(tid).is_some_and(|&(l, k)| {
+                        l as usize == li && matches!(k, ObjectKind::Booster | ObjectKind::PostBoostVehicle)
+                    })
+                })
+                .map(|(_, n)| *n)
+                .sum();
+            if own == 0 && carrier == 0 {
+                continue;
+            }
+            let better = match best {
+                None => true,
+                Some((bo, bc, bid, _)) => {
+                    (own, carrier) > (bo, bc) || ((own, carrier) == (bo, bc) && r.track_id < bid)
+                }
+            };
+            if better {
+                best = Some((own, carrier, r.track_id, r));
+            }
+        }
+        let Some((own, _, _, r)) = best else { continue };
+        if let Some(imp) = r.products.impact {
+            let est = tl_core::wgs84::Geodetic::from_deg(imp.lat_deg, imp.lon_deg, 0.0);
+            let on_ground =
+                tl_core::wgs84::Geodetic::from_deg(truth_impact.lat_deg(), truth_impact.lon_deg(), 0.0);
+            rv.impact_error_m[slot] = Some((tl_core::wgs84::geodesic_distance_m(&est, &on_ground), own == 0));
+        }
+    }
+}
+
+/// Percentiles (nearest rank) p50, p90 and the maximum of `v`, with the count.
+fn percentiles(mut v: Vec<f64>) -> serde_json::Value {
+    v.sort_by(f64::total_cmp);
+    let at = |q: f64| -> Option<f64> {
+        if v.is_empty() {
+            return None;
+        }
+        let k = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len());
+        Some(v[k - 1])
+    };
+    serde_json::json!({ "n": v.len(), "p50": at(0.5), "p90": at(0.9), "max": v.last() })
 }
 
 fn opt(v: Option<f64>) -> f64 {
@@ -204,6 +397,23 @@ impl Stage for TracksStage<'_> {
                 None
             };
             world.tracks.push(crate::run::WorldTrack { report: *r, boost_estimate });
+        }
+        // Scoring only: first step with a confirmed track fed by each RV / each launch's
+        // carriers (booster, post-boost vehicle).
+        for r in &self.snap {
+            let Some(per) = self.id_uid.get(&r.track_id).and_then(|u| self.uid_truth.get(u)) else {
+                continue;
+            };
+            for &tid in per.keys() {
+                if let Some(&i) = self.rv_index.get(&tid) {
+                    self.rvs[i].own_first_s.get_or_insert(t);
+                } else if let Some(&(l, k)) = self.objects.get(&tid)
+                    && matches!(k, ObjectKind::Booster | ObjectKind::PostBoostVehicle)
+                    && let Some(slot) = self.carrier_first_s.get_mut(l as usize)
+                {
+                    slot.get_or_insert(t);
+                }
+            }
         }
         let table = self.table.ok_or_else(|| RunError::Internal("tracks table not open".into()))?;
         for r in &self.snap {
@@ -278,13 +488,24 @@ impl Stage for TracksStage<'_> {
         let step = self.p.scenario.step_s.max(1.0);
         for (li, cps) in self.checkpoints.iter_mut().enumerate() {
             let f = &self.p.flights[li];
-            for cp in cps.iter_mut() {
+            for (ci, cp) in cps.iter_mut().enumerate() {
                 if cp.done || t < cp.t_s {
                     continue;
                 }
                 cp.done = true;
                 if t >= cp.t_s + step * 1.5 {
                     continue;
+                }
+                if ci > 0 {
+                    rv_impact_errors(
+                        li,
+                        ci - 1,
+                        &self.snap,
+                        &self.id_uid,
+                        &self.uid_truth,
+                        &self.objects,
+                        &mut self.rvs,
+                    );
                 }
                 // The reported track with the most updates from this missile's detections.
                 let mut best: Option<(u32, u64, &TrackReport)> = None;
@@ -333,8 +554,37 @@ impl Stage for TracksStage<'_> {
 
     fn finish(&mut self, _world: &World, _out: &mut Outputs, summary: &mut Summary) -> Result<(), RunError> {
         let cfg = ScoreConfig { assoc_gate_m: SCORE_GATE_M, c_m: SCORE_GATE_M, p: 1.0, nees_alpha: 0.05 };
-        let mut scores = score(&self.samples, &self.truth, &cfg);
-        scores.nees.series.clear(); // per-time series stays out of the summary
+        // Provenance label of each confirmed track: the object with the most updates
+        // (false alarms, id -1, not counted; ties to the lower id).
+        let labels = self
+            .id_uid
+            .iter()
+            .filter_map(|(&id, uid)| {
+                let per = self.uid_truth.get(uid)?;
+                let (&tid, _) = per
+                    .iter()
+                    .filter(|(tid, _)| **tid >= 0)
+                    .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))?;
+                Some((id, tid))
+            })
+            .collect();
+        let prov = Provenance { labels, successors: self.successors.clone() };
+        let mut scores = score_with_labels(&self.samples, &self.truth, &prov, &cfg);
+        // RVs paired with a confirmed track by the assignment up to burnout + 60 s.
+        let mut rv_assigned = vec![false; self.rvs.len()];
+        for (s, a) in self.samples.iter().zip(&scores.assigned_truth) {
+            if let Some(&i) = a.as_ref().and_then(|tid| self.rv_index.get(tid))
+                && s.confirmed
+                && s.t_s <= self.checkpoints[self.rvs[i].launch][1].t_s
+            {
+                rv_assigned[i] = true;
+            }
+        }
+        // Per-time series stay out of the summary.
+        scores.nees_by_assignment.series.clear();
+        if let Some(pv) = scores.provenance.as_mut() {
+            pv.nees.series.clear();
+        }
         let st = summary.stage_mut("tracks");
         st.insert("tracker".into(), serde_json::to_value(self.trk.stats).unwrap_or_default());
         st.insert(
@@ -344,6 +594,7 @@ impl Stage for TracksStage<'_> {
         st.insert("detections_not_yet_arrived".into(), serde_json::json!(self.pending.len()));
         st.insert("scores".into(), serde_json::to_value(&scores).unwrap_or_default());
         st.insert("score_config".into(), serde_json::to_value(cfg).unwrap_or_default());
+        st.insert("rvs".into(), self.rv_summary(&rv_assigned));
         for (li, cps) in self.checkpoints.iter().enumerate() {
             let id = self.p.scenario.launches[li].id.clone();
             if let Some(fig) = summary.launch_mut(&id) {

@@ -18,6 +18,20 @@
 //!   `[chi2_(6N)(a/2), chi2_(6N)(1 - a/2)] / N`, and the per-time series;
 //! * **timelines per launch**: launch -> first detection -> first 3-D track ->
 //!   confirmed -> fire-control quality.
+//!
+//! The NEES above is computed against whatever truth the per-time assignment pairs a
+//! track with, so it mixes two questions: is the filter's covariance honest, and is the
+//! track on the object it is paired with? A track that coasts on after its object ended
+//! (a decoy burning up) is paired with a neighbour kilometres away and gives NEES in the
+//! thousands although its filter was consistent while it had data. [`score_with_labels`]
+//! answers the first question on its own: given each track's **provenance label** (the
+//! truth object that produced most of its updates, known to the caller from the
+//! detections' scoring-only truth ids), it computes NEES and RMSE of every track sample
+//! against its labelled object while that object flies, and counts the samples it leaves
+//! out and why ([`ProvenanceScores`]): no label, labelled object not flying (ended, or
+//! not yet released), or paired by the assignment with another object (a swap or a
+//! re-pairing). Mis-association itself is measured by purity, ID switches and false
+//! tracks.
 
 use super::{gospa, ospa};
 use crate::assign::Lap;
@@ -173,7 +187,74 @@ pub struct Scores {
     pub tracks: u64,
     /// Fraction of track samples not associated.
     pub unassociated_track_sample_frac: f64,
-    /// NEES.
+    /// NEES of each associated sample against the truth the per-time assignment paired
+    /// it with (mis-associations included: see the module docs).
+    pub nees_by_assignment: NeesSummary,
+    /// NEES and RMSE against each track's provenance label ([`score_with_labels`]);
+    /// `None` from [`score`].
+    pub provenance: Option<ProvenanceScores>,
+    /// Per track sample (same order as the input), the truth id the assignment paired
+    /// it with. Not serialised.
+    #[serde(skip)]
+    pub assigned_truth: Vec<Option<i64>>,
+}
+
+/// What the caller knows, from scoring-only truth, about where each track's data came
+/// from (see [`score_with_labels`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Provenance {
+    /// Track id -> truth id of the object that produced most of the track's updates.
+    /// Tracks absent here have no label.
+    pub labels: BTreeMap<u64, i64>,
+    /// Truth id -> the object that continues it when it ends by separation (a booster
+    /// at its final cut-off -> the post-boost vehicle that flies on from the same
+    /// state). A sample whose labelled object has ended is scored against the first
+    /// successor flying at that time (counted in
+    /// [`ProvenanceScores::n_scored_on_successor`]).
+    pub successors: BTreeMap<i64, i64>,
+}
+
+/// Track samples left out of the provenance scores, by reason.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ProvenanceExcluded {
+    /// The track has no label (no update from a detection of a truth object).
+    pub no_label: u64,
+    /// The labelled object had not yet started flying (e.g. a reentry vehicle not yet
+    /// released from its bus, whose track was fed by the bus before).
+    pub label_not_yet_flying: u64,
+    /// The labelled object had ended (burnt up, impacted, killed): the track outlives
+    /// its object, coasting on predictions until it is deleted.
+    pub label_ended: u64,
+    /// The assignment paired the sample with another object than its label (a swap, or
+    /// a re-pairing with a neighbour in a cluster).
+    pub assigned_to_other_truth: u64,
+    /// Median NEES of those samples against their label (not in the scores; shown so
+    /// the exclusion hides nothing).
+    pub assigned_to_other_truth_nees_median: f64,
+    /// The sample carries no covariance (or a singular one): no NEES, still in the RMSE.
+    pub no_covariance: u64,
+}
+
+/// Scores of the track samples against their provenance label (see the module docs).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProvenanceScores {
+    /// Track samples considered.
+    pub n_samples: u64,
+    /// Samples scored against their labelled object.
+    pub n_scored: u64,
+    /// Of those, samples the assignment left unpaired (their label flying but farther
+    /// than the gate, or lost to another track): scored all the same.
+    pub n_scored_unassigned: u64,
+    /// Of those, samples scored against the successor of their ended label
+    /// ([`Provenance::successors`]).
+    pub n_scored_on_successor: u64,
+    /// Samples left out, by reason.
+    pub excluded: ProvenanceExcluded,
+    /// Tracks with a label.
+    pub labelled_tracks: u64,
+    /// Position/velocity RMSE per labelled object's phase.
+    pub rmse_by_phase: Vec<PhaseRmse>,
+    /// NEES per labelled object's phase (`series` per time).
     pub nees: NeesSummary,
 }
 
@@ -229,9 +310,122 @@ fn associate(tracks: &[TrackSample], truth: &[TruthSample], gate: f64) -> BTreeM
     by_t
 }
 
-/// Score `tracks` against `truth`.
+/// 6-dof NEES of a track sample against a truth sample (`None` without an invertible
+/// covariance or with a non-finite value).
+fn nees6(ts: &TrackSample, gs: &TruthSample) -> Option<f64> {
+    let c = ts.cov_pv?;
+    let p = Matrix6::from_fn(|i, j| c[i][j]);
+    let pi = p.try_inverse()?;
+    let e = Vector6::new(
+        ts.pos_m[0] - gs.pos_m[0],
+        ts.pos_m[1] - gs.pos_m[1],
+        ts.pos_m[2] - gs.pos_m[2],
+        ts.vel_m_s[0] - gs.vel_m_s[0],
+        ts.vel_m_s[1] - gs.vel_m_s[1],
+        ts.vel_m_s[2] - gs.vel_m_s[2],
+    );
+    let v = (e.transpose() * pi * e)[0];
+    v.is_finite().then_some(v)
+}
+
+/// NEES summary of a set of values (with the chi-square bounds of their mean).
+fn nees_summary(
+    mut all: Vec<f64>,
+    by_phase: BTreeMap<String, Vec<f64>>,
+    series: Vec<(f64, f64, u32)>,
+    alpha: f64,
+) -> NeesSummary {
+    let nn = all.len() as f64;
+    let (lower, upper) = if nn > 0.0 {
+        (chi2_quantile(alpha / 2.0, 6.0 * nn) / nn, chi2_quantile(1.0 - alpha / 2.0, 6.0 * nn) / nn)
+    } else {
+        (f64::NAN, f64::NAN)
+    };
+    NeesSummary {
+        n: all.len() as u64,
+        mean: if nn > 0.0 { all.iter().sum::<f64>() / nn } else { f64::NAN },
+        lower,
+        upper,
+        above_99: above_99(&all),
+        median: median(&mut all),
+        by_phase: by_phase
+            .into_iter()
+            .map(|(phase, mut v)| PhaseNees {
+                phase,
+                n: v.len() as u64,
+                mean: v.iter().sum::<f64>() / v.len() as f64,
+                above_99: above_99(&v),
+                median: median(&mut v),
+            })
+            .collect(),
+        series,
+    }
+}
+
+fn rmse_rows(rmse: BTreeMap<String, (u64, f64, f64)>) -> Vec<PhaseRmse> {
+    rmse.into_iter()
+        .map(|(phase, (n, p2, v2))| PhaseRmse {
+            phase,
+            n,
+            pos_rmse_m: (p2 / n as f64).sqrt(),
+            vel_rmse_m_s: (v2 / n as f64).sqrt(),
+        })
+        .collect()
+}
+
+/// Score `tracks` against `truth` (no provenance scores: [`score_with_labels`] adds
+/// them).
 pub fn score(tracks: &[TrackSample], truth: &[TruthSample], cfg: &ScoreConfig) -> Scores {
+    score_impl(tracks, truth, None, cfg)
+}
+
+/// Score `tracks` against `truth`, and each track sample against its track's
+/// provenance label: `prov.labels` maps a track id to the truth id of the object that
+/// produced most of the track's updates (tracks absent from it have no label). The
+/// labels come from the caller's scoring-only knowledge of which object made each
+/// detection; nothing here looks at the tracker.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use tl_core::object::Phase;
+/// use tl_track::metrics::scoring::{Provenance, ScoreConfig, TrackSample, TruthSample, score_with_labels};
+/// let unit = {
+///     let mut c = [[0.0; 6]; 6];
+///     for (i, row) in c.iter_mut().enumerate() { row[i] = 1.0; }
+///     c
+/// };
+/// let tk = |t: f64, x: f64| TrackSample { t_s: t, track_id: 7, pos_m: [x, 0.0, 0.0],
+///     vel_m_s: [0.0; 3], cov_pv: Some(unit), confirmed: true, fire_control_quality: false };
+/// let tr = |t: f64, id: i64, x: f64| TruthSample { t_s: t, truth_id: id, pos_m: [x, 0.0, 0.0],
+///     vel_m_s: [0.0; 3], phase: Phase::Midcourse };
+/// // Track 7 follows object 1 (error 1 m) at t = 0; at t = 1 object 1 has ended and the
+/// // coasting track sits 2 km from object 2.
+/// let tracks = [tk(0.0, 1.0), tk(1.0, 2_000.0)];
+/// let truth = [tr(0.0, 1, 0.0), tr(1.0, 2, 0.0)];
+/// let prov = Provenance { labels: BTreeMap::from([(7, 1)]), successors: BTreeMap::new() };
+/// let s = score_with_labels(&tracks, &truth, &prov, &ScoreConfig::default());
+/// assert_eq!(s.nees_by_assignment.n, 2); // 1 and 4e6
+/// let p = s.provenance.unwrap();
+/// assert_eq!((p.n_scored, p.excluded.label_ended), (1, 1));
+/// assert_eq!(p.nees.mean, 1.0);
+/// ```
+pub fn score_with_labels(
+    tracks: &[TrackSample],
+    truth: &[TruthSample],
+    prov: &Provenance,
+    cfg: &ScoreConfig,
+) -> Scores {
+    score_impl(tracks, truth, Some(prov), cfg)
+}
+
+fn score_impl(
+    tracks: &[TrackSample],
+    truth: &[TruthSample],
+    prov: Option<&Provenance>,
+    cfg: &ScoreConfig,
+) -> Scores {
     let by_t = associate(tracks, truth, cfg.assoc_gate_m);
+    let mut assigned_truth: Vec<Option<i64>> = vec![None; tracks.len()];
     let mut ospa_sum = 0.0;
     let mut gospa_sum = 0.0;
     let mut rmse: BTreeMap<String, (u64, f64, f64)> = BTreeMap::new();
@@ -240,7 +434,7 @@ pub fn score(tracks: &[TrackSample], truth: &[TruthSample], cfg: &ScoreConfig) -
     let mut per_track: BTreeMap<u64, BTreeMap<i64, u64>> = BTreeMap::new();
     let mut last_track_of_truth: BTreeMap<i64, u64> = BTreeMap::new();
     let mut switches = 0u64;
-    let mut nees_all = Vec::new();
+    let mut nees_all: Vec<f64> = Vec::new();
     let mut nees_phase: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut series = Vec::new();
     for (k, (ti, gi, pairs)) in &by_t {
@@ -259,30 +453,17 @@ pub fn score(tracks: &[TrackSample], truth: &[TruthSample], cfg: &ScoreConfig) -
             ent.1 += d3(&ts.pos_m, &gs.pos_m).powi(2);
             ent.2 += d3(&ts.vel_m_s, &gs.vel_m_s).powi(2);
             *per_track.entry(ts.track_id).or_default().entry(gs.truth_id).or_default() += 1;
+            assigned_truth[a] = Some(gs.truth_id);
             if let Some(prev) = last_track_of_truth.insert(gs.truth_id, ts.track_id)
                 && prev != ts.track_id
             {
                 switches += 1;
             }
-            if let Some(c) = ts.cov_pv {
-                let p = Matrix6::from_fn(|i, j| c[i][j]);
-                if let Some(pi) = p.try_inverse() {
-                    let e = Vector6::new(
-                        ts.pos_m[0] - gs.pos_m[0],
-                        ts.pos_m[1] - gs.pos_m[1],
-                        ts.pos_m[2] - gs.pos_m[2],
-                        ts.vel_m_s[0] - gs.vel_m_s[0],
-                        ts.vel_m_s[1] - gs.vel_m_s[1],
-                        ts.vel_m_s[2] - gs.vel_m_s[2],
-                    );
-                    let v = (e.transpose() * pi * e)[0];
-                    if v.is_finite() {
-                        nees_all.push(v);
-                        nees_phase.entry(gs.phase.name()).or_default().push(v);
-                        nsum += v;
-                        ncount += 1;
-                    }
-                }
+            if let Some(v) = nees6(ts, gs) {
+                nees_all.push(v);
+                nees_phase.entry(gs.phase.name()).or_default().push(v);
+                nsum += v;
+                ncount += 1;
             }
         }
         if ncount > 0 {
@@ -296,28 +477,12 @@ pub fn score(tracks: &[TrackSample], truth: &[TruthSample], cfg: &ScoreConfig) -
     let purity_num: u64 = per_track.values().map(|m| m.values().copied().max().unwrap_or(0)).sum();
     let purity_den: u64 = per_track.values().map(|m| m.values().sum::<u64>()).sum();
     let false_tracks = per_track.values().filter(|m| m.is_empty()).count() as u64;
-    let nn = nees_all.len() as f64;
-    let (lower, upper) = if nn > 0.0 {
-        (
-            chi2_quantile(cfg.nees_alpha / 2.0, 6.0 * nn) / nn,
-            chi2_quantile(1.0 - cfg.nees_alpha / 2.0, 6.0 * nn) / nn,
-        )
-    } else {
-        (f64::NAN, f64::NAN)
-    };
+    let provenance = prov.map(|l| provenance_scores(tracks, truth, l, &assigned_truth, cfg));
     Scores {
         n_times,
         ospa_mean_m: if n_times > 0 { ospa_sum / n_times as f64 } else { 0.0 },
         gospa_mean_m: if n_times > 0 { gospa_sum / n_times as f64 } else { 0.0 },
-        rmse_by_phase: rmse
-            .into_iter()
-            .map(|(phase, (n, p2, v2))| PhaseRmse {
-                phase,
-                n,
-                pos_rmse_m: (p2 / n as f64).sqrt(),
-                vel_rmse_m_s: (v2 / n as f64).sqrt(),
-            })
-            .collect(),
+        rmse_by_phase: rmse_rows(rmse),
         completeness: if truth.is_empty() { 0.0 } else { truth_assoc as f64 / truth.len() as f64 },
         purity: if purity_den > 0 { purity_num as f64 / purity_den as f64 } else { 0.0 },
         id_switches: switches,
@@ -328,25 +493,112 @@ pub fn score(tracks: &[TrackSample], truth: &[TruthSample], cfg: &ScoreConfig) -
         } else {
             1.0 - track_assoc as f64 / tracks.len() as f64
         },
-        nees: NeesSummary {
-            n: nees_all.len() as u64,
-            mean: if nn > 0.0 { nees_all.iter().sum::<f64>() / nn } else { f64::NAN },
-            lower,
-            upper,
-            above_99: above_99(&nees_all),
-            median: median(&mut nees_all.clone()),
-            by_phase: nees_phase
-                .into_iter()
-                .map(|(phase, mut v)| PhaseNees {
-                    phase,
-                    n: v.len() as u64,
-                    mean: v.iter().sum::<f64>() / v.len() as f64,
-                    above_99: above_99(&v),
-                    median: median(&mut v),
-                })
-                .collect(),
-            series,
-        },
+        nees_by_assignment: nees_summary(nees_all, nees_phase, series, cfg.nees_alpha),
+        provenance,
+        assigned_truth,
+    }
+}
+
+/// The provenance scores (see [`score_with_labels`]).
+fn provenance_scores(
+    tracks: &[TrackSample],
+    truth: &[TruthSample],
+    prov: &Provenance,
+    assigned: &[Option<i64>],
+    cfg: &ScoreConfig,
+) -> ProvenanceScores {
+    let labels = &prov.labels;
+    // Truth sample by (time, id), and each object's first and last time.
+    let mut at: std::collections::HashMap<(i64, i64), usize> = std::collections::HashMap::new();
+    let mut span: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    for (j, g) in truth.iter().enumerate() {
+        let k = key(g.t_s);
+        at.insert((k, g.truth_id), j);
+        let e = span.entry(g.truth_id).or_insert((k, k));
+        e.0 = e.0.min(k);
+        e.1 = e.1.max(k);
+    }
+    let mut ex = ProvenanceExcluded::default();
+    let mut other_nees = Vec::new();
+    let (mut n_scored, mut n_unassigned, mut n_successor) = (0u64, 0u64, 0u64);
+    let mut rmse: BTreeMap<String, (u64, f64, f64)> = BTreeMap::new();
+    let mut all = Vec::new();
+    let mut by_phase: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut by_time: BTreeMap<i64, (f64, u32)> = BTreeMap::new();
+    for (i, ts) in tracks.iter().enumerate() {
+        let Some(&label) = labels.get(&ts.track_id) else {
+            ex.no_label += 1;
+            continue;
+        };
+        let k = key(ts.t_s);
+        let (mut label, mut j) = (label, at.get(&(k, label)).copied());
+        if j.is_none() && span.get(&label).is_some_and(|&(_, last)| k > last) {
+            // The label has ended: the first successor flying now, if any (the chain
+            // is short; the bound guards against a cyclic map).
+            let mut cur = label;
+            for _ in 0..8 {
+                let Some(&next) = prov.successors.get(&cur) else { break };
+                if let Some(&jj) = at.get(&(k, next)) {
+                    (label, j) = (next, Some(jj));
+                    n_successor += 1;
+                    break;
+                }
+                cur = next;
+            }
+        }
+        let Some(j) = j else {
+            match span.get(&label) {
+                Some(&(first, _)) if k < first => ex.label_not_yet_flying += 1,
+                _ => ex.label_ended += 1,
+            }
+            continue;
+        };
+        let gs = &truth[j];
+        match assigned[i] {
+            Some(other) if other != label => {
+                ex.assigned_to_other_truth += 1;
+                if let Some(v) = nees6(ts, gs) {
+                    other_nees.push(v);
+                }
+                continue;
+            }
+            None => n_unassigned += 1,
+            Some(_) => {}
+        }
+        n_scored += 1;
+        let ent = rmse.entry(gs.phase.name()).or_insert((0, 0.0, 0.0));
+        ent.0 += 1;
+        ent.1 += d3(&ts.pos_m, &gs.pos_m).powi(2);
+        ent.2 += d3(&ts.vel_m_s, &gs.vel_m_s).powi(2);
+        match nees6(ts, gs) {
+            Some(v) => {
+                all.push(v);
+                by_phase.entry(gs.phase.name()).or_default().push(v);
+                let e = by_time.entry(k).or_default();
+                e.0 += v;
+                e.1 += 1;
+            }
+            None => ex.no_covariance += 1,
+        }
+    }
+    ex.assigned_to_other_truth_nees_median = median(&mut other_nees);
+    let labelled_tracks = {
+        let mut ids: Vec<u64> =
+            tracks.iter().map(|t| t.track_id).filter(|id| labels.contains_key(id)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.len() as u64
+    };
+    let series = by_time.into_iter().map(|(k, (sum, n))| (k as f64 / 1e9, sum / n as f64, n)).collect();
+    ProvenanceScores {
+        n_samples: tracks.len() as u64,
+        n_scored,
+        n_scored_unassigned: n_unassigned,
+        n_scored_on_successor: n_successor,
+        excluded: ex,
+        labelled_tracks,
+        rmse_by_phase: rmse_rows(rmse),
+        nees: nees_summary(all, by_phase, series, cfg.nees_alpha),
     }
 }
 
@@ -468,13 +720,13 @@ mod tests {
         assert!((s.unassociated_track_sample_frac - 1.0 / 9.0).abs() < 1e-12);
         // Errors 1 m and 2 m in x with unit covariance: NEES 1 and 4 (and 0 for track 20).
         let expect_mean = (1.0 + 1.0 + 4.0 + 4.0 + 0.0 * 4.0) / 8.0;
-        assert!((s.nees.mean - expect_mean).abs() < 1e-12);
+        assert!((s.nees_by_assignment.mean - expect_mean).abs() < 1e-12);
         // Sorted: 0 0 0 0 1 1 4 4: median (0 + 1) / 2; none above 16.81.
-        assert!((s.nees.median - 0.5).abs() < 1e-12);
-        assert_eq!(s.nees.above_99, 0.0);
-        assert_eq!(s.nees.by_phase.len(), 1);
-        assert_eq!(s.nees.by_phase[0].n, 8);
-        assert!((s.nees.by_phase[0].mean - expect_mean).abs() < 1e-12);
+        assert!((s.nees_by_assignment.median - 0.5).abs() < 1e-12);
+        assert_eq!(s.nees_by_assignment.above_99, 0.0);
+        assert_eq!(s.nees_by_assignment.by_phase.len(), 1);
+        assert_eq!(s.nees_by_assignment.by_phase[0].n, 8);
+        assert!((s.nees_by_assignment.by_phase[0].mean - expect_mean).abs() < 1e-12);
         assert_eq!(s.rmse_by_phase.len(), 1);
         let r = &s.rmse_by_phase[0];
         assert!((r.pos_rmse_m - (10.0f64 / 8.0).sqrt()).abs() < 1e-12);
@@ -488,5 +740,59 @@ mod tests {
         assert_eq!(tl[0].first_detection_s, Some(-5.0));
         assert_eq!(tl[0].first_track_s, Some(0.0));
         assert_eq!(tl[0].fire_control_s, Some(2.0));
+    }
+
+    #[test]
+    fn provenance_scores_sort_samples_by_reason() {
+        // Truth 0 at x = 0 for t = 0..4; truth 1 at x = 1000 from t = 2 on; truth 2 at
+        // x = 3000 for t = 0..1 only.
+        let mut truth: Vec<TruthSample> = (0..5).map(|t| tr(t as f64, 0, 0.0)).collect();
+        truth.extend((2..5).map(|t| tr(t as f64, 1, 1000.0)));
+        truth.extend((0..2).map(|t| tr(t as f64, 2, 3000.0)));
+        let mut tracks = Vec::new();
+        // Track 10, label 0: 1 m off for t = 0..2 (NEES 1), then at t = 3, 4 it sits on
+        // truth 1 (a swap: the assignment pairs it with 1).
+        tracks.extend((0..3).map(|t| tk(t as f64, 10, 1.0)));
+        tracks.extend((3..5).map(|t| tk(t as f64, 10, 1000.5)));
+        // Track 11, label 1: t = 0, 1 before truth 1 exists (fed by its carrier), then
+        // 2 m off truth 1 (NEES 4) at t = 2, 3, 4 (at t = 3, 4 track 10 is nearer truth 1,
+        // so the assignment pairs track 11 with nobody: scored, counted as unassigned).
+        tracks.extend((0..2).map(|t| tk(t as f64, 11, 500.0)));
+        tracks.extend((2..5).map(|t| tk(t as f64, 11, 1002.0)));
+        // Track 12, label 2: 3 m off at t = 0, 1 (NEES 9), coasting on at t = 2, 3.
+        tracks.extend((0..4).map(|t| tk(t as f64, 12, 3003.0)));
+        // Track 13: no label.
+        tracks.push(tk(0.0, 13, 9_000.0));
+        let mut prov =
+            Provenance { labels: BTreeMap::from([(10, 0), (11, 1), (12, 2)]), ..Default::default() };
+        let cfg = ScoreConfig { assoc_gate_m: 100.0, c_m: 100.0, p: 1.0, nees_alpha: 0.05 };
+        let s = score_with_labels(&tracks, &truth, &prov, &cfg);
+        let p = s.provenance.clone().expect("provenance scores");
+        assert_eq!(p.n_samples, tracks.len() as u64);
+        assert_eq!(p.labelled_tracks, 3);
+        assert_eq!(p.excluded.no_label, 1);
+        assert_eq!(p.excluded.label_not_yet_flying, 2);
+        assert_eq!(p.excluded.label_ended, 2);
+        assert_eq!(p.excluded.assigned_to_other_truth, 2);
+        // The swapped samples are 1000.5 m from their label: NEES 1000.5^2.
+        assert!((p.excluded.assigned_to_other_truth_nees_median - 1000.5f64.powi(2)).abs() < 1e-6);
+        // Scored: track 10 at t = 0..2 (1), track 11 at t = 2..4 (4), track 12 at t = 0, 1 (9).
+        assert_eq!(p.n_scored, 8);
+        assert_eq!(p.n_scored_unassigned, 2);
+        let expect = (3.0 * 1.0 + 3.0 * 4.0 + 2.0 * 9.0) / 8.0;
+        assert!((p.nees.mean - expect).abs() < 1e-12, "{}", p.nees.mean);
+        assert_eq!(p.nees.n, 8);
+        let r = &p.rmse_by_phase[0];
+        assert!((r.pos_rmse_m - ((3.0 + 12.0 + 18.0) / 8.0f64).sqrt()).abs() < 1e-12);
+        // The assignment-based NEES includes the swapped samples against truth 1 (0.5 m).
+        assert_eq!(s.assigned_truth[3], Some(1));
+        assert!(score(&tracks, &truth, &cfg).provenance.is_none());
+        // With truth 2 continued by a truth 3 (x = 3010) from t = 2 on, track 12's two
+        // coasting samples are scored against it (7 m off: NEES 49).
+        truth.extend((2..5).map(|t| tr(t as f64, 3, 3010.0)));
+        prov.successors.insert(2, 3);
+        let p = score_with_labels(&tracks, &truth, &prov, &cfg).provenance.expect("provenance scores");
+        assert_eq!((p.excluded.label_ended, p.n_scored_on_successor, p.n_scored), (0, 2, 10));
+        assert!((p.nees.mean - (expect * 8.0 + 2.0 * 49.0) / 10.0).abs() < 1e-12);
     }
 }
