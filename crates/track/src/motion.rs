@@ -106,6 +106,19 @@ pub struct MotionParams {
     pub q_thrust_staging_m2_s5: f64,
     /// PSD of the inverse-ballistic-coefficient random walk, (m^2/kg)^2/s.
     pub q_drag_m4_kg2_s: f64,
+    /// Relative random walk of the inverse ballistic coefficient per metre of height
+    /// crossed, 1/m: in the reentry model `k` also walks with PSD
+    /// `q_drag_rel_per_m |dh/dt| k^2`. It stands for the error of the single-scale-height
+    /// atmosphere, which `k` absorbs: the real density over the model's is a factor
+    /// that changes with height (US Standard Atmosphere 1976 against `H` = 7.2 km:
+    /// 0.5 at 100 km, 1.1 at 70 km, 0.84 at 40 km, 1.35 at 10 km), so the `k` that
+    /// fits the drag changes by that factor as the object descends. Default 4e-6
+    /// (docs/models/tracking.md); 0 disables it.
+    pub q_drag_rel_per_m: f64,
+    /// Scale of the drag left out by the ballistic model, as process noise inside the
+    /// atmosphere while descending (see [`process_noise`]); 1 is the physical value, 0
+    /// disables it.
+    pub ballistic_drag_noise_scale: f64,
     /// Effective exhaust velocity used for the thrust trend `da/dt = a^2/v_e`, m/s
     /// (Isp 250-300 s gives 2,450-2,940 m/s). 0 disables the trend.
     pub exhaust_velocity_m_s: f64,
@@ -135,6 +148,8 @@ impl Default for MotionParams {
             q_thrust_m2_s5: 0.5,
             q_thrust_staging_m2_s5: 900.0,
             q_drag_m4_kg2_s: 1e-9,
+            q_drag_rel_per_m: 4e-6,
+            ballistic_drag_noise_scale: 1.0,
             exhaust_velocity_m_s: 2_900.0,
             max_thrust_m_s2: 150.0,
             thrust_reset_std_m_s2: 8.0,
@@ -156,6 +171,8 @@ impl MotionParams {
         non_negative("q_thrust_m2_s5", self.q_thrust_m2_s5).map_err(f)?;
         non_negative("q_thrust_staging_m2_s5", self.q_thrust_staging_m2_s5).map_err(f)?;
         non_negative("q_drag_m4_kg2_s", self.q_drag_m4_kg2_s).map_err(f)?;
+        non_negative("q_drag_rel_per_m", self.q_drag_rel_per_m).map_err(f)?;
+        non_negative("ballistic_drag_noise_scale", self.ballistic_drag_noise_scale).map_err(f)?;
         non_negative("exhaust_velocity_m_s", self.exhaust_velocity_m_s).map_err(f)?;
         positive("max_thrust_m_s2", self.max_thrust_m_s2).map_err(f)?;
         positive("thrust_reset_std_m_s2", self.thrust_reset_std_m_s2).map_err(f)?;
@@ -423,7 +440,17 @@ pub fn propagate_with_stm(kind: ModelKind, x: &StateVec, dt: f64, p: &MotionPara
 ///   `q_T [[dt^5/20, dt^4/8, dt^3/6], [., dt^3/3, dt^2/2], [., ., dt]]` on (pos, vel, a_T)
 ///   projected on `u`;
 /// * drag (reentry): the same form on (pos, vel, k) along `-u_r` scaled by the drag
-///   sensitivity `b = rho |v_r|^2 / 2`.
+///   sensitivity `b = rho |v_r|^2 / 2`, with the PSD of `k`
+///   `q_drag + q_drag_rel_per_m |dh/dt| k^2` (the single-scale-height atmosphere's
+///   error, a factor on the density that changes with height, absorbed by `k`);
+/// * ignored drag (ballistic, inside the atmosphere and descending): the ballistic
+///   model leaves out the drag `b k` along `-u_r`; as a random acceleration of that size with the
+///   correlation time of the density seen by the object, `tau = H / |dh/dt|` (one
+///   scale height crossed), it is white noise of PSD `2 (b k)^2 tau` along `-u_r`
+///   (times `ballistic_drag_noise_scale`), `k` being the state's estimate. Not while
+///   climbing: there the ballistic mode is the IMM's burnout hypothesis for a boosting
+///   missile low in the atmosphere, whose drag the boost model's thrust estimate
+///   absorbs; loosening it there let it win over the boost mode in mid-stage.
 pub fn process_noise(kind: ModelKind, x: &StateVec, dt: f64, p: &MotionParams) -> StateCov {
     let dt = dt.abs();
     let mut q = StateCov::zeros();
@@ -473,16 +500,50 @@ pub fn process_noise(kind: ModelKind, x: &StateVec, dt: f64, p: &MotionParams) -
             let (rho, vr) = drag_terms(x, p);
             let vrn = vr.norm();
             if rho > 0.0 && vrn > 1e-3 {
-                wiener(&mut q, &(-vr / vrn), 0.5 * rho * vrn * vrn, IX_DRAG, p.q_drag_m4_kg2_s);
+                let k = x[IX_DRAG].max(0.0);
+                let psd = p.q_drag_m4_kg2_s + p.q_drag_rel_per_m * height_rate_m_s(x).abs() * k * k;
+                wiener(&mut q, &(-vr / vrn), 0.5 * rho * vrn * vrn, IX_DRAG, psd);
             } else {
                 q[(IX_DRAG, IX_DRAG)] += p.q_drag_m4_kg2_s * dt;
             }
+        }
+        ModelKind::Ballistic => {
+            let (rho, vr) = drag_terms(x, p);
+            let vrn = vr.norm();
+            let a = 0.5 * rho * vrn * vrn * x[IX_DRAG].max(0.0);
+            let hdot = height_rate_m_s(x);
+            if a > 0.0 && hdot < 0.0 && p.ballistic_drag_noise_scale > 0.0 {
+                // Correlation time: one scale height crossed (at least 1 m/s of height
+                // rate, so a level flight gets a long but finite time).
+                let tau = p.scale_height_m / (-hdot).max(1.0);
+                let psd = p.ballistic_drag_noise_scale * 2.0 * a * a * tau;
+                let u = vr / vrn;
+                let uu = u * u.transpose();
+                for i in 0..3 {
+                    for j in 0..3 {
+                        q[(i, j)] += psd * d3 * uu[(i, j)];
+                        q[(i, 3 + j)] += psd * d2 * uu[(i, j)];
+                        q[(3 + i, j)] += psd * d2 * uu[(i, j)];
+                        q[(3 + i, 3 + j)] += psd * d1 * uu[(i, j)];
+                    }
+                }
+            }
+            q[(IX_DRAG, IX_DRAG)] += p.q_drag_m4_kg2_s * dt;
         }
         _ => {
             q[(IX_DRAG, IX_DRAG)] += p.q_drag_m4_kg2_s * dt;
         }
     }
     q
+}
+
+/// Rate of change of the height, m/s: the radial velocity `v . r / |r|` (the
+/// ellipsoid's flattening neglected, as in the atmosphere's use of it).
+#[inline]
+fn height_rate_m_s(x: &StateVec) -> f64 {
+    let r = pos(x);
+    let rn = r.norm();
+    if rn > 0.0 { (x[3] * r.x + x[4] * r.y + x[5] * r.z) / rn } else { 0.0 }
 }
 
 /// Apply a model's constraint on the thrust element after a prediction: outside the
@@ -596,5 +657,48 @@ mod tests {
         assert!((q[(0, 3)] - 2.0 * 4.5).abs() < 1e-12);
         assert!((q[(3, 3)] - 6.0).abs() < 1e-12);
         assert!(q.cholesky().is_some() || q[(IX_THRUST, IX_THRUST)] == 0.0);
+    }
+
+    #[test]
+    fn drag_process_noise_closed_forms() {
+        // A body at 60 km descending at 2 km/s with k = 1e-2 m^2/kg (k and the height rate
+        // along the local vertical: position on the x axis, velocity (-2000, 0, 6000)).
+        let p = MotionParams::default();
+        let r = WGS84_A_M + 60_000.0;
+        let x = st(Vector3::new(r, 0.0, 0.0), Vector3::new(-2_000.0, 0.0, 6_000.0), 0.0, 1e-2);
+        let dt = 2.0;
+        let (rho, vr) = drag_terms(&x, &p);
+        let b = 0.5 * rho * vr.norm_squared();
+        // Ballistic: the drag b k left out, white along -v_r with PSD 2 (b k)^2 H / |dh/dt|.
+        let q = process_noise(ModelKind::Ballistic, &x, dt, &p);
+        let psd = 2.0 * (b * 1e-2).powi(2) * p.scale_height_m / 2_000.0;
+        let u = vr / vr.norm();
+        let vv = Matrix3::from_fn(|i, j| q[(3 + i, 3 + j)]);
+        let along = (u.transpose() * vv * u)[0];
+        let expect = psd * dt + p.q_acc_ballistic_m2_s3 * dt;
+        assert!((along / expect - 1.0).abs() < 1e-9, "{along} vs {expect}");
+        // Across the velocity only the ballistic white noise remains.
+        let w = u.cross(&Vector3::z()).normalize();
+        assert!(((w.transpose() * vv * w)[0] / (p.q_acc_ballistic_m2_s3 * dt) - 1.0).abs() < 1e-9);
+        // Reentry: the k random walk has PSD q_drag + q_drag_rel_per_m |dh/dt| k^2.
+        let q = process_noise(ModelKind::Reentry, &x, dt, &p);
+        let qk = p.q_drag_m4_kg2_s + p.q_drag_rel_per_m * 2_000.0 * 1e-4;
+        assert!((q[(IX_DRAG, IX_DRAG)] / (qk * dt) - 1.0).abs() < 1e-9);
+        // Above the atmosphere, or with the term switched off, the ballistic noise is
+        // the plain white acceleration.
+        let high = st(
+            Vector3::new(WGS84_A_M + 400_000.0, 0.0, 0.0),
+            Vector3::new(-2_000.0, 0.0, 6_000.0),
+            0.0,
+            1e-2,
+        );
+        let q = process_noise(ModelKind::Ballistic, &high, dt, &p);
+        assert!((q[(3, 3)] / (p.q_acc_ballistic_m2_s3 * dt) - 1.0).abs() < 1e-12);
+        let climbing = st(Vector3::new(r, 0.0, 0.0), Vector3::new(2_000.0, 0.0, 6_000.0), 0.0, 1e-2);
+        let q = process_noise(ModelKind::Ballistic, &climbing, dt, &p);
+        assert!((q[(4, 4)] / (p.q_acc_ballistic_m2_s3 * dt) - 1.0).abs() < 1e-12);
+        let off = MotionParams { ballistic_drag_noise_scale: 0.0, ..Default::default() };
+        let q = process_noise(ModelKind::Ballistic, &x, dt, &off);
+        assert!((q[(4, 4)] / (p.q_acc_ballistic_m2_s3 * dt) - 1.0).abs() < 1e-12);
     }
 }

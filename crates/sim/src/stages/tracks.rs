@@ -21,7 +21,10 @@
 //! **Provenance labels** (scoring only): each confirmed track is labelled with the truth
 //! object whose detections gave most of its updates (false alarms not counted), and
 //! `stages.tracks.scores.provenance` scores every track sample against its label while
-//! that object flies (`tl_track::metrics::scoring::score_with_labels`), counting the
+//! that object flies (`tl_track::metrics::scoring::score_with_labels`; before a
+//! reentry vehicle, decoy or post-boost vehicle is released, against the vehicle that
+//! carries it; after a booster's final cut-off, against its post-boost vehicle, or its
+//! reentry vehicle when there is no bus), counting the
 //! samples left out and why; `scores.nees_by_assignment` keeps the NEES against the
 //! per-time assignment's pairing. See docs/models/tracking.md (Metrics).
 //!
@@ -84,6 +87,8 @@ pub struct TracksStage<'a> {
     /// Truth id -> the object continuing it after it ends by separation (the booster at
     /// final cut-off -> its post-boost vehicle, or its RV when there is no bus).
     successors: BTreeMap<i64, i64>,
+    /// Truth id -> the object that carried it before its release (scoring only).
+    carriers: BTreeMap<i64, i64>,
 }
 
 /// Scoring figures of one reentry vehicle.
@@ -151,8 +156,14 @@ impl<'a> TracksStage<'a> {
         let mut rv_index = BTreeMap::new();
         let mut id = 0i64;
         let mut successors = BTreeMap::new();
+        let mut carriers = BTreeMap::new();
         for (li, f) in p.flights.iter().enumerate() {
             for o in &f.objects {
+                // Every object but the booster rides on its parent (the booster, or the
+                // post-boost vehicle for reentry vehicles and decoys) until it separates.
+                if let Some(parent) = o.parent {
+                    carriers.insert(id, id - o.index as i64 + parent as i64);
+                }
                 if o.end == tl_threat::EndReason::Separated {
                     let starts_here = |c: &&tl_threat::objects::ObjectTrack| {
                         c.parent == Some(o.index) && (c.t_start_s - o.t_end_s).abs() < 1e-6
@@ -208,6 +219,7 @@ impl<'a> TracksStage<'a> {
             rv_index,
             carrier_first_s: vec![None; p.flights.len()],
             successors,
+            carriers,
         })
     }
 }
@@ -568,7 +580,8 @@ impl Stage for TracksStage<'_> {
                 Some((id, tid))
             })
             .collect();
-        let prov = Provenance { labels, successors: self.successors.clone() };
+        let prov =
+            Provenance { labels, successors: self.successors.clone(), carriers: self.carriers.clone() };
         let mut scores = score_with_labels(&self.samples, &self.truth, &prov, &cfg);
         // RVs paired with a confirmed track by the assignment up to burnout + 60 s.
         let mut rv_assigned = vec![false; self.rvs.len()];

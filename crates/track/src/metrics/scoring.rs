@@ -29,9 +29,9 @@
 //! detections' scoring-only truth ids), it computes NEES and RMSE of every track sample
 //! against its labelled object while that object flies, and counts the samples it leaves
 //! out and why ([`ProvenanceScores`]): no label, labelled object not flying (ended, or
-//! not yet released), or paired by the assignment with another object (a swap or a
-//! re-pairing). Mis-association itself is measured by purity, ID switches and false
-//! tracks.
+//! not yet released), or paired by the assignment with another object while the label
+//! is beyond the association gate (a swap). Mis-association itself is measured by
+//! purity, ID switches and false tracks.
 
 use super::{gospa, ospa};
 use crate::assign::Lap;
@@ -212,6 +212,11 @@ pub struct Provenance {
     /// successor flying at that time (counted in
     /// [`ProvenanceScores::n_scored_on_successor`]).
     pub successors: BTreeMap<i64, i64>,
+    /// Truth id -> the object that carried it before it was released (a reentry
+    /// vehicle -> its post-boost vehicle -> the booster). A sample whose labelled
+    /// object is not yet flying is scored against the first carrier flying at that
+    /// time (counted in [`ProvenanceScores::n_scored_on_carrier`]).
+    pub carriers: BTreeMap<i64, i64>,
 }
 
 /// Track samples left out of the provenance scores, by reason.
@@ -225,8 +230,9 @@ pub struct ProvenanceExcluded {
     /// The labelled object had ended (burnt up, impacted, killed): the track outlives
     /// its object, coasting on predictions until it is deleted.
     pub label_ended: u64,
-    /// The assignment paired the sample with another object than its label (a swap, or
-    /// a re-pairing with a neighbour in a cluster).
+    /// The assignment paired the sample with another object than its label, and the
+    /// label was farther than the association gate: the track is on another object (a
+    /// swap).
     pub assigned_to_other_truth: u64,
     /// Median NEES of those samples against their label (not in the scores; shown so
     /// the exclusion hides nothing).
@@ -248,6 +254,14 @@ pub struct ProvenanceScores {
     /// Of those, samples scored against the successor of their ended label
     /// ([`Provenance::successors`]).
     pub n_scored_on_successor: u64,
+    /// Of those, samples scored against the carrier of their not yet released label
+    /// ([`Provenance::carriers`]).
+    pub n_scored_on_carrier: u64,
+    /// Of those, samples the assignment paired with another object while their label
+    /// was within the association gate (objects flying together, e.g. a reentry
+    /// vehicle and its last spent stage: which one the assignment picks says nothing
+    /// about the filter).
+    pub n_scored_assigned_to_other: u64,
     /// Samples left out, by reason.
     pub excluded: ProvenanceExcluded,
     /// Tracks with a label.
@@ -402,7 +416,7 @@ pub fn score(tracks: &[TrackSample], truth: &[TruthSample], cfg: &ScoreConfig) -
 /// // coasting track sits 2 km from object 2.
 /// let tracks = [tk(0.0, 1.0), tk(1.0, 2_000.0)];
 /// let truth = [tr(0.0, 1, 0.0), tr(1.0, 2, 0.0)];
-/// let prov = Provenance { labels: BTreeMap::from([(7, 1)]), successors: BTreeMap::new() };
+/// let prov = Provenance { labels: BTreeMap::from([(7, 1)]), ..Default::default() };
 /// let s = score_with_labels(&tracks, &truth, &prov, &ScoreConfig::default());
 /// assert_eq!(s.nees_by_assignment.n, 2); // 1 and 4e6
 /// let p = s.provenance.unwrap();
@@ -520,7 +534,8 @@ fn provenance_scores(
     }
     let mut ex = ProvenanceExcluded::default();
     let mut other_nees = Vec::new();
-    let (mut n_scored, mut n_unassigned, mut n_successor) = (0u64, 0u64, 0u64);
+    let (mut n_scored, mut n_unassigned, mut n_other_in_gate) = (0u64, 0u64, 0u64);
+    let (mut n_successor, mut n_carrier) = (0u64, 0u64);
     let mut rmse: BTreeMap<String, (u64, f64, f64)> = BTreeMap::new();
     let mut all = Vec::new();
     let mut by_phase: BTreeMap<String, Vec<f64>> = BTreeMap::new();
@@ -532,15 +547,19 @@ fn provenance_scores(
         };
         let k = key(ts.t_s);
         let (mut label, mut j) = (label, at.get(&(k, label)).copied());
-        if j.is_none() && span.get(&label).is_some_and(|&(_, last)| k > last) {
-            // The label has ended: the first successor flying now, if any (the chain
-            // is short; the bound guards against a cyclic map).
+        if j.is_none() {
+            // Ended: the first successor flying now; not yet released: the first
+            // carrier flying now (the chains are short; the bound guards against a
+            // cyclic map).
+            let ended = span.get(&label).is_some_and(|&(_, last)| k > last);
+            let (chain, count) =
+                if ended { (&prov.successors, &mut n_successor) } else { (&prov.carriers, &mut n_carrier) };
             let mut cur = label;
             for _ in 0..8 {
-                let Some(&next) = prov.successors.get(&cur) else { break };
+                let Some(&next) = chain.get(&cur) else { break };
                 if let Some(&jj) = at.get(&(k, next)) {
                     (label, j) = (next, Some(jj));
-                    n_successor += 1;
+                    *count += 1;
                     break;
                 }
                 cur = next;
@@ -555,13 +574,14 @@ fn provenance_scores(
         };
         let gs = &truth[j];
         match assigned[i] {
-            Some(other) if other != label => {
+            Some(other) if other != label && d3(&ts.pos_m, &gs.pos_m) > cfg.assoc_gate_m => {
                 ex.assigned_to_other_truth += 1;
                 if let Some(v) = nees6(ts, gs) {
                     other_nees.push(v);
                 }
                 continue;
             }
+            Some(other) if other != label => n_other_in_gate += 1,
             None => n_unassigned += 1,
             Some(_) => {}
         }
@@ -595,6 +615,8 @@ fn provenance_scores(
         n_scored,
         n_scored_unassigned: n_unassigned,
         n_scored_on_successor: n_successor,
+        n_scored_on_carrier: n_carrier,
+        n_scored_assigned_to_other: n_other_in_gate,
         excluded: ex,
         labelled_tracks,
         rmse_by_phase: rmse_rows(rmse),
@@ -793,6 +815,29 @@ mod tests {
         prov.successors.insert(2, 3);
         let p = score_with_labels(&tracks, &truth, &prov, &cfg).provenance.expect("provenance scores");
         assert_eq!((p.excluded.label_ended, p.n_scored_on_successor, p.n_scored), (0, 2, 10));
-        assert!((p.nees.mean - (expect * 8.0 + 2.0 * 49.0) / 10.0).abs() < 1e-12);
+        assert!((p.nees.mean - (expect * 8.0 + 2.0 * 49.0) / 10.0).abs() < 1e-9, "{}", p.nees.mean);
+        // With truth 1 carried by truth 0 before its release, track 11's first two
+        // samples are scored against truth 0 (500 m off: NEES 250,000).
+        prov.carriers.insert(1, 0);
+        let p = score_with_labels(&tracks, &truth, &prov, &cfg).provenance.expect("provenance scores");
+        assert_eq!((p.excluded.label_not_yet_flying, p.n_scored_on_carrier, p.n_scored), (0, 2, 12));
+        let with_carrier = (expect * 8.0 + 2.0 * 49.0 + 2.0 * 250_000.0) / 12.0;
+        assert!((p.nees.mean / with_carrier - 1.0).abs() < 1e-12, "{}", p.nees.mean);
+    }
+
+    #[test]
+    fn provenance_keeps_samples_paired_with_a_close_neighbour() {
+        // Objects 0 and 1 fly 50 m apart (gate 100 m); the only track, labelled 0, sits
+        // 10 m from object 1 and 40 m from object 0: the assignment pairs it with 1, but
+        // its label is within the gate, so it is scored against 0 (NEES 40^2).
+        let truth = [tr(0.0, 0, 0.0), tr(0.0, 1, 50.0)];
+        let tracks = [tk(0.0, 5, 40.0)];
+        let prov = Provenance { labels: BTreeMap::from([(5, 0)]), ..Default::default() };
+        let cfg = ScoreConfig { assoc_gate_m: 100.0, c_m: 100.0, p: 1.0, nees_alpha: 0.05 };
+        let s = score_with_labels(&tracks, &truth, &prov, &cfg);
+        assert_eq!(s.assigned_truth, vec![Some(1)]);
+        let p = s.provenance.expect("provenance scores");
+        assert_eq!((p.n_scored, p.n_scored_assigned_to_other, p.excluded.assigned_to_other_truth), (1, 1, 0));
+        assert!((p.nees.mean - 1600.0).abs() < 1e-9);
     }
 }
