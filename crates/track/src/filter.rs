@@ -14,7 +14,7 @@
 //!   ([`crate::linalg::guard_pd`]); a failed check rejects the step and leaves the track
 //!   untouched, so one bad measurement cannot poison a track.
 
-use crate::linalg::{CovError, SpdFactor, guard_pd};
+use crate::linalg::{CovError, SpdFactor, guard_pd, matmul};
 use crate::motion::{
     ModelKind, MotionParams, NX, StateCov, StateVec, apply_mode_constraints, process_noise, propagate,
     propagate_with_stm,
@@ -83,7 +83,8 @@ pub fn predict_with_stm(
         match filter {
             FilterKind::Ekf => {
                 let (y, phi) = propagate_with_stm(model, &g.x, dt, params);
-                (y, phi * g.p * phi.transpose() + process_noise(model, &g.x, dt, params), phi)
+                let pp = matmul(&matmul(&phi, &g.p), &phi.transpose());
+                (y, pp + process_noise(model, &g.x, dt, params), phi)
             }
             FilterKind::Ckf => {
                 let pts = cubature_points(&g.x, &g.p)?;
@@ -293,11 +294,11 @@ pub fn consider_cross_update<const M: usize>(
     b_var: f64,
     own: bool,
 ) -> BiasCross {
-    let mut d = h * c;
+    let mut d = matmul(h, c);
     if own {
         d += hb * b_var;
     }
-    c - k * d
+    c - matmul(k, &d)
 }
 
 /// A 3-D Cartesian position measurement (radar-like sources, the peer benchmark).

@@ -247,7 +247,7 @@ impl ImmState {
                     0.0
                 };
             }
-            let mixed = combine(&self.modes[..n], &w[..n]);
+            let mixed = combine_unguarded(&self.modes[..n], &w[..n]);
             let (g, f) = predict_with_stm(filter, self.kinds[j], &mixed, dt, params)?;
             out[j] = g;
             phi[j] = f;
@@ -309,7 +309,7 @@ impl ImmPrior {
                     m += c[i] * self.mix[j][i];
                 }
             }
-            out[j] = self.phi[j] * m;
+            out[j] = crate::linalg::matmul(&self.phi[j], &m);
         }
         out
     }
@@ -332,15 +332,17 @@ impl ImmPrior {
         let n = self.n;
         let mut modes = self.modes;
         let mut ll = [f64::NEG_INFINITY; MAX_MODES];
-        let mut new_cross: Vec<ModeCross> = cross.to_vec();
         let mut any = false;
         for j in 0..n {
             let Ok(inn) = innovation(filter, &self.modes[j], m) else { continue };
             let Ok(u) = update_consider(&self.modes[j], &inn, hb, b_var, &cross[own][j]) else { continue };
             modes[j] = u.g;
             ll[j] = u.log_likelihood;
-            for (bi, blk) in new_cross.iter_mut().enumerate() {
-                blk[j] = consider_cross_update(&cross[bi][j], &u.k, &u.h, hb, b_var, bi == own);
+            // Mode j's blocks depend only on mode j's prior blocks (read above): update
+            // them in place. A mode whose update fails leaves its blocks untouched, so
+            // if every mode fails nothing has changed.
+            for (bi, blk) in cross.iter_mut().enumerate() {
+                blk[j] = consider_cross_update(&blk[j], &u.k, &u.h, hb, b_var, bi == own);
             }
             any = true;
         }
@@ -348,7 +350,6 @@ impl ImmPrior {
             return Err(CovError::NotPositiveDefinite);
         }
         let mu = posterior_probs(&self.c, &ll, n);
-        cross.copy_from_slice(&new_cross);
         Ok(ImmState { t_s: self.t_s, n, kinds: self.kinds, modes, mu })
     }
 
@@ -394,6 +395,16 @@ pub const MIN_COMBINE_WEIGHT: f64 = 1e-4;
 /// dominate the combined covariance and every mode mixed from it. The mean moves by at
 /// most `MIN_COMBINE_WEIGHT` times the components' spread.
 pub fn combine(gs: &[Gaussian], w: &[f64]) -> Gaussian {
+    let mut g = combine_unguarded(gs, w);
+    let _ = guard_pd(&mut g.p);
+    g
+}
+
+/// [`combine`] without the positive-definiteness guard: for the IMM mixing, whose
+/// output is propagated and then guarded by the prediction (a positively weighted
+/// sum of positive-definite covariances and outer products is positive definite;
+/// the guard only catches round-off, and the prediction's guard still does).
+fn combine_unguarded(gs: &[Gaussian], w: &[f64]) -> Gaussian {
     let total: f64 = w.iter().sum();
     let keep = |wi: f64| wi >= MIN_COMBINE_WEIGHT * total;
     let any = w.iter().any(|&wi| keep(wi));
@@ -414,7 +425,6 @@ pub fn combine(gs: &[Gaussian], w: &[f64]) -> Gaussian {
             p += (g.p + d * d.transpose()) * (wi / s);
         }
     }
-    let _ = guard_pd(&mut p);
     Gaussian { x, p }
 }
 

@@ -32,6 +32,7 @@
 //! the EKF propagates the state-transition matrix with the same integrator
 //! (variational equations, gravity gradient of the point-mass term).
 
+use crate::linalg::matmul;
 use nalgebra::{Matrix3, SMatrix, SVector, Vector3};
 use serde::{Deserialize, Serialize};
 use tl_core::check::{FieldError, non_negative, positive};
@@ -421,10 +422,10 @@ pub fn propagate_with_stm(kind: ModelKind, x: &StateVec, dt: f64, p: &MotionPara
         let y4 = y + k3 * h;
         let k4 = derivative(kind, &y4, p);
         let a4 = jacobian(kind, &y4, p);
-        let p1 = a1 * phi;
-        let p2 = a2 * (phi + p1 * (0.5 * h));
-        let p3 = a3 * (phi + p2 * (0.5 * h));
-        let p4 = a4 * (phi + p3 * h);
+        let p1 = matmul(&a1, &phi);
+        let p2 = matmul(&a2, &(phi + p1 * (0.5 * h)));
+        let p3 = matmul(&a3, &(phi + p2 * (0.5 * h)));
+        let p4 = matmul(&a4, &(phi + p3 * h));
         y += (k1 + (k2 + k3) * 2.0 + k4) * (h / 6.0);
         phi += (p1 + (p2 + p3) * 2.0 + p4) * (h / 6.0);
     }

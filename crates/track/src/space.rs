@@ -508,6 +508,12 @@ struct BiasBlock {
     c: ModeCross,
 }
 
+/// Geocentric radius above which the pre-gate treats a non-thrusting track as free of
+/// drag: the WGS84 polar radius plus 150 km, m.
+const PREGATE_AIR_TOP_RADIUS_M: f64 = 6_356_752.0 + 150_000.0;
+/// Thrusting-mode probability below which the pre-gate treats a track as ballistic.
+const PREGATE_MAX_THRUSTING_PROB: f64 = 0.01;
+
 /// Most sensors whose pointing bias a track keeps a cross-covariance with; the least
 /// recently used is dropped beyond this (its correlation with the state is forgotten,
 /// which matters only if that sensor sees the track again).
@@ -541,6 +547,8 @@ pub struct SpaceTracker {
     cfg: SpaceConfig,
     earth: EarthRotation,
     pending: Vec<Pending>,
+    /// Entries of `pending` before this index are released (see `release`).
+    pending_head: usize,
     seq: u64,
     last_arrival: f64,
     released_until: f64,
@@ -557,6 +565,8 @@ pub struct SpaceTracker {
     lap: Lap,
     clusters: Clusters,
     frame: Vec<Detection>,
+    /// Scratch for a consider update's propagated bias cross-covariances (reused).
+    cross_scratch: Vec<ModeCross>,
     update_log: Option<Vec<UpdateRecord>>,
     /// Per-sensor pointing-bias standard deviations set by the caller, rad.
     bias_sigma: Vec<Vec<Option<f64>>>,
@@ -576,6 +586,7 @@ impl SpaceTracker {
             cfg,
             earth,
             pending: Vec::new(),
+            pending_head: 0,
             seq: 0,
             last_arrival: f64::NEG_INFINITY,
             released_until: f64::NEG_INFINITY,
@@ -590,6 +601,7 @@ impl SpaceTracker {
             lap: Lap::new(),
             clusters: Clusters::default(),
             frame: Vec::new(),
+            cross_scratch: Vec::new(),
             update_log: None,
             bias_sigma: Vec::new(),
         })
@@ -701,10 +713,19 @@ impl SpaceTracker {
     }
 
     fn release(&mut self, cutoff: f64, out: &mut Vec<TrackReport>) {
-        if self.pending.is_empty() {
+        // `pending[..pending_head]` was released already; it is dropped in one go once it
+        // is at least half the buffer (draining the front on every call would shift the
+        // whole reorder window each time).
+        if self.pending_head >= 4096 && 2 * self.pending_head >= self.pending.len() {
+            self.pending.drain(..self.pending_head);
+            self.pending_head = 0;
+        }
+        let head = self.pending_head;
+        if self.pending.len() == head {
             return;
         }
-        self.pending.sort_by(|a, b| {
+        // A total order (`seq` is unique): any sort gives the same sequence.
+        self.pending[head..].sort_by(|a, b| {
             a.det
                 .t_obs_s
                 .total_cmp(&b.det.t_obs_s)
@@ -712,25 +733,26 @@ impl SpaceTracker {
                 .then(a.det.sensor_id.cmp(&b.det.sensor_id))
                 .then(a.seq.cmp(&b.seq))
         });
-        let n_ready = self.pending.partition_point(|p| p.det.t_obs_s <= cutoff);
+        let n_ready = self.pending[head..].partition_point(|p| p.det.t_obs_s <= cutoff);
         if n_ready == 0 {
             return;
         }
-        let ready: Vec<Pending> = self.pending.drain(..n_ready).collect();
-        let mut i = 0;
-        while i < ready.len() {
-            let d0 = ready[i].det;
+        let end = head + n_ready;
+        self.pending_head = end;
+        let mut i = head;
+        while i < end {
+            let d0 = self.pending[i].det;
             let mut j = i + 1;
-            while j < ready.len()
-                && ready[j].det.t_obs_s == d0.t_obs_s
-                && ready[j].det.sat_id == d0.sat_id
-                && ready[j].det.sensor_id == d0.sensor_id
+            while j < end
+                && self.pending[j].det.t_obs_s == d0.t_obs_s
+                && self.pending[j].det.sat_id == d0.sat_id
+                && self.pending[j].det.sensor_id == d0.sensor_id
             {
                 j += 1;
             }
-            self.frame.clear();
-            self.frame.extend(ready[i..j].iter().map(|p| p.det));
-            let frame = std::mem::take(&mut self.frame);
+            let mut frame = std::mem::take(&mut self.frame);
+            frame.clear();
+            frame.extend(self.pending[i..j].iter().map(|p| p.det));
             if d0.t_obs_s < self.released_until {
                 let lag = self.released_until - d0.t_obs_s;
                 if lag <= self.cfg.max_oosm_lag_s {
@@ -793,7 +815,7 @@ impl SpaceTracker {
         let mut used = vec![false; nd];
 
         // ---- 3-D tracks: pre-gate, IMM prediction, gate, assignment.
-        let mut priors: Vec<(usize, ImmPrior)> = Vec::new();
+        let mut priors: Vec<(usize, ImmPrior, Gaussian)> = Vec::new();
         let mut pairs: Vec<(u32, u32)> = Vec::new();
         let mut costs: Vec<f64> = Vec::new();
         let mut pair_d2: Vec<f64> = Vec::new();
@@ -810,6 +832,21 @@ impl SpaceTracker {
                 (axis, min_dot.clamp(-1.0, 1.0).acos())
             })
         };
+        // Pre-gate scale: the gate's sigma multiple with a margin (5 for the default
+        // gate of 13.8), and the largest measurement noise of the frame in the same
+        // multiple (square root of the largest eigenvalue of each 2x2 covariance).
+        let k_gate = (1.35 * self.cfg.gate_d2.sqrt()).max(5.0);
+        let noise_slack = k_gate
+            * frame
+                .iter()
+                .map(|d| {
+                    let [a, b, c] = d.cov_rad2;
+                    (0.5 * (a + c) + (0.25 * (a - c) * (a - c) + b * b).sqrt()).max(0.0).sqrt()
+                })
+                .fold(0.0, f64::max)
+            + 1e-6;
+        // The frame's angle measurements (full covariance), built once for all tracks.
+        let angs: Vec<AngleMeas> = frame.iter().map(|d| self.angle_meas(d, sat_vel, 0.0).0).collect();
         for (ti, tr) in self.tracks.iter().enumerate() {
             if !tr.alive || t < tr.imm.t_s {
                 continue;
@@ -827,7 +864,16 @@ impl SpaceTracker {
             let u = d / rho;
             let pos_sig = (gd[0] + gd[1] + gd[2]).sqrt();
             let vel_sig = (gd[3] + gd[4] + gd[5]).sqrt();
-            let bound = 5.0 * (pos_sig + vel_sig * dt) / rho + 0.5 * 80.0 * dt * dt / rho + 1e-3;
+            // Slack for what the linear extrapolation leaves out: the measurement noise
+            // and, for a track that may be thrusting or is low enough for drag, a margin
+            // of 1 mrad for its unmodelled acceleration. A ballistic track above the
+            // air (gravity and the small weights of the thrusting modes stay within
+            // the 80 m/s^2 term) needs only the noise: this keeps the closely spaced
+            // objects of one bus from all being predicted for every detection of any.
+            let ballistic_above_air = r_lin.norm() > PREGATE_AIR_TOP_RADIUS_M
+                && tr.imm.prob_thrusting() < PREGATE_MAX_THRUSTING_PROB;
+            let slack = if ballistic_above_air { noise_slack } else { 1e-3 };
+            let bound = k_gate * (pos_sig + vel_sig * dt) / rho + 0.5 * 80.0 * dt * dt / rho + slack;
             // angle(u, los) < bound <=> u . los > cos(bound) (unit vectors, bound in (0, pi)).
             let in_cone = cone.is_none_or(|(axis, half)| {
                 half + bound >= std::f64::consts::PI || u.dot(&axis) > (half + bound + 1e-9).cos()
@@ -845,9 +891,8 @@ impl SpaceTracker {
             };
             let pi = priors.len() as u32;
             let comb = prior.combined();
-            for (j, det) in frame.iter().enumerate() {
-                let (ang, _) = self.angle_meas(det, sat_vel, 0.0);
-                if let Ok(inn) = innovation(self.cfg.filter, &comb, &ang)
+            for (j, ang) in angs.iter().enumerate() {
+                if let Ok(inn) = innovation(self.cfg.filter, &comb, ang)
                     && inn.d2 <= self.cfg.gate_d2
                 {
                     pairs.push((pi, j as u32));
@@ -857,7 +902,7 @@ impl SpaceTracker {
                     );
                 }
             }
-            priors.push((ti, prior));
+            priors.push((ti, prior, comb));
         }
         let mut assigned: Vec<Option<u32>> = vec![None; priors.len()];
         if !pairs.is_empty() {
@@ -890,10 +935,11 @@ impl SpaceTracker {
             self.clusters = clusters;
         }
         let frame_nadir = sat_vel.map(|v| nadir_frame(&sat_pos, &v));
-        for (k, (ti, prior)) in priors.into_iter().enumerate() {
+        for (k, (ti, prior, comb)) in priors.iter().enumerate() {
+            let ti = *ti;
             let Some(j) = assigned[k] else { continue };
             let det = &frame[j as usize];
-            let res = self.update_track(ti, &prior, det, sat_vel, frame_nadir.as_ref(), t);
+            let res = self.update_track(ti, (prior, comb), det, sat_vel, frame_nadir.as_ref(), t);
             match res {
                 Ok(post) => {
                     used[j as usize] = true;
@@ -1038,7 +1084,7 @@ impl SpaceTracker {
     fn update_track(
         &mut self,
         ti: usize,
-        prior: &ImmPrior,
+        (prior, prior_comb): (&ImmPrior, &Gaussian),
         det: &Detection,
         sat_vel: Option<Vector3<f64>>,
         frame: Option<&nalgebra::Matrix3<f64>>,
@@ -1048,8 +1094,7 @@ impl SpaceTracker {
         let (_, full_rates) = self.angle_meas(det, sat_vel, 0.0);
         let use_rates = match &full_rates {
             Some(rm) => {
-                let ok =
-                    innovation(self.cfg.filter, &prior.combined(), rm).is_ok_and(|i| i.d2 <= RATE_GATE_D2);
+                let ok = innovation(self.cfg.filter, prior_comb, rm).is_ok_and(|i| i.d2 <= RATE_GATE_D2);
                 if !ok {
                     self.stats.rates_ignored += 1;
                 }
@@ -1073,7 +1118,9 @@ impl SpaceTracker {
         };
         let key = sensor_key(det.sat_id, det.sensor_id);
         let tr = &self.tracks[ti];
-        let mut cross: Vec<ModeCross> = tr.bias.iter().map(|b| prior.propagate_cross(&b.c)).collect();
+        let mut cross = std::mem::take(&mut self.cross_scratch);
+        cross.clear();
+        cross.extend(tr.bias.iter().map(|b| prior.propagate_cross(&b.c)));
         let mut own = tr.bias.iter().position(|b| b.key == key);
         if own.is_none() && bv > 0.0 {
             cross.push(zero_cross());
@@ -1089,26 +1136,35 @@ impl SpaceTracker {
             }
         };
         let filter = self.cfg.filter;
-        let post = match &rates {
+        let res = match &rates {
             Some(rm) => {
                 let mut hb4 = SMatrix::<f64, 4, 3>::zeros();
                 hb4.fixed_view_mut::<2, 3>(0, 0).copy_from(&hb2);
-                prior.update_consider(filter, rm, &hb4, bv, &mut cross, own_i)?
+                prior.update_consider(filter, rm, &hb4, bv, &mut cross, own_i)
             }
-            None => prior.update_consider(filter, &ang, &hb2, bv, &mut cross, own_i)?,
+            None => prior.update_consider(filter, &ang, &hb2, bv, &mut cross, own_i),
+        };
+        let post = match res {
+            Ok(post) => post,
+            Err(e) => {
+                self.cross_scratch = cross;
+                return Err(e);
+            }
         };
         if dummy {
             cross.pop();
         }
         let tr = &mut self.tracks[ti];
         let n_old = tr.bias.len();
-        for (i, c) in cross.into_iter().enumerate() {
+        for (i, c) in cross.iter().enumerate() {
             if i < n_old {
-                tr.bias[i].c = c;
+                tr.bias[i].c = *c;
             } else {
-                tr.bias.push(BiasBlock { key, last_t: t, c });
+                tr.bias.push(BiasBlock { key, last_t: t, c: *c });
             }
         }
+        self.cross_scratch = cross;
+        let tr = &mut self.tracks[ti];
         if let Some(b) = tr.bias.iter_mut().find(|b| b.key == key) {
             b.last_t = t;
         }
