@@ -6,7 +6,9 @@
 //! Prints NEES (6-dof position/velocity and 3-dof position) by truth phase and object
 //! kind, per track, the false tracks, per-object first detection / first confirmed track,
 //! and the NIS of the 3-D updates by boost-mode probability. Writes `diag_samples.csv`
-//! (one row per associated track sample) into the output folder for plotting.
+//! (one row per associated track sample, with the track's provenance label, the IMM
+//! mode probabilities, the altitude, the time since the last update and the estimated
+//! and true inverse ballistic coefficients) into the output folder for plotting.
 //!
 //! ```text
 //! cargo run -p tl-sim --example track_diag -- [SCENARIO] [--tracker FILE.toml]

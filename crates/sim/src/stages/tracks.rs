@@ -30,7 +30,8 @@
 //!
 //! **Reentry vehicles** (`stages.tracks.rvs`, read by `tracklayer bench`), per object of
 //! kind RV:
-//! * `completeness_burnout_60s`: share of RVs that had, at some step up to their
+//! * `completeness_burnout_60s`: share of RVs (of those whose launch reached its
+//!   burnout + 60 s within the run, `burnout_60s_in_run`) that had, at some step up to their
 //!   launch's burnout + 60 s, a confirmed reported track fed (by provenance: at least one
 //!   update from a detection) by that RV or by the vehicles that carried it (its launch's
 //!   booster or post-boost vehicle); `own_track_completeness_burnout_60s` counts the RV's
@@ -38,9 +39,12 @@
 //!   the per-time assignment paired a confirmed track with the RV by then;
 //! * `impact_error_m` at burnout + 60 s and + 300 s: percentiles over RVs (that impact)
 //!   of the distance between the predicted impact point of the RV's track and the RV's
-//!   true impact point. The RV's track at a checkpoint is the reported track with the
+//!   true impact point (of its flight as prepared: an RV killed by an engagement keeps
+//!   the impact it would have had). The RV's track at a checkpoint is the reported track with the
 //!   most updates from that RV's detections, or failing any, the one with the most
-//!   updates from its carriers (counted as `from_carrier_track`).
+//!   updates from its carriers (counted as `from_carrier_track`); RVs without a track
+//!   with an impact prediction at the checkpoint are counted as `without_figure`, those
+//!   whose checkpoint lies after the end of the run as `checkpoint_after_run_end`.
 
 use crate::run::{Outputs, RunError, Stage, TableId, TableKind, World};
 use crate::scenario::Prepared;
@@ -228,31 +232,40 @@ impl TracksStage<'_> {
     /// The `rvs` section of the summary (see the module docs); `assigned[i]`: RV `i`
     /// was paired with a confirmed track by the assignment up to burnout + 60 s.
     fn rv_summary(&self, assigned: &[bool]) -> serde_json::Value {
-        let n = self.rvs.len();
+        // Only RVs whose launch reached burnout + 60 s within the run count for the
+        // completeness (a shorter run would otherwise count them as missed).
+        let reached = |i: usize, slot: usize| self.checkpoints[self.rvs[i].launch][slot + 1].done;
+        let in_run: Vec<usize> = (0..self.rvs.len()).filter(|&i| reached(i, 0)).collect();
+        let n = in_run.len();
         let share =
             |k: usize| if n > 0 { serde_json::json!(k as f64 / n as f64) } else { serde_json::Value::Null };
         let by = |i: usize| self.checkpoints[self.rvs[i].launch][1].t_s;
-        let own = (0..n).filter(|&i| self.rvs[i].own_first_s.is_some_and(|t| t <= by(i))).count();
-        let fed = (0..n)
-            .filter(|&i| {
+        let own = in_run.iter().filter(|&&i| self.rvs[i].own_first_s.is_some_and(|t| t <= by(i))).count();
+        let fed = in_run
+            .iter()
+            .filter(|&&i| {
                 let rv = &self.rvs[i];
                 rv.own_first_s.into_iter().chain(self.carrier_first_s[rv.launch]).any(|t| t <= by(i))
             })
             .count();
-        let by_assignment = assigned.iter().filter(|&&a| a).count();
+        let by_assignment = in_run.iter().filter(|&&i| assigned[i]).count();
         let impacting = self.rvs.iter().filter(|rv| rv.impact.is_some()).count();
         let mut errors = serde_json::Map::new();
         for (slot, name) in ["burnout_plus_60s", "burnout_plus_300s"].into_iter().enumerate() {
             let v: Vec<f64> = self.rvs.iter().filter_map(|rv| rv.impact_error_m[slot].map(|e| e.0)).collect();
             let from_carrier =
                 self.rvs.iter().filter(|rv| rv.impact_error_m[slot].is_some_and(|e| e.1)).count();
+            let due =
+                (0..self.rvs.len()).filter(|&i| self.rvs[i].impact.is_some() && reached(i, slot)).count();
             let mut pc = percentiles(v);
             pc["from_carrier_track"] = serde_json::json!(from_carrier);
-            pc["without_figure"] = serde_json::json!(impacting - pc["n"].as_u64().unwrap_or(0) as usize);
+            pc["without_figure"] = serde_json::json!(due - pc["n"].as_u64().unwrap_or(0) as usize);
+            pc["checkpoint_after_run_end"] = serde_json::json!(impacting - due);
             errors.insert(name.into(), pc);
         }
         serde_json::json!({
-            "count": n,
+            "count": self.rvs.len(),
+            "burnout_60s_in_run": n,
             "impacting": impacting,
             "completeness_burnout_60s": share(fed),
             "own_track_completeness_burnout_60s": share(own),
