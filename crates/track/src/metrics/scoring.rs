@@ -262,6 +262,10 @@ pub struct ProvenanceScores {
     /// vehicle and its last spent stage: which one the assignment picks says nothing
     /// about the filter).
     pub n_scored_assigned_to_other: u64,
+    /// Median NEES of those samples (against their label). Large in dense clusters of
+    /// closely spaced objects, where a track labelled with one object (most of its
+    /// updates) spends time on a neighbour.
+    pub n_scored_assigned_to_other_nees_median: f64,
     /// Samples left out, by reason.
     pub excluded: ProvenanceExcluded,
     /// Tracks with a label.
@@ -534,6 +538,7 @@ fn provenance_scores(
     }
     let mut ex = ProvenanceExcluded::default();
     let mut other_nees = Vec::new();
+    let mut other_in_gate_nees = Vec::new();
     let (mut n_scored, mut n_unassigned, mut n_other_in_gate) = (0u64, 0u64, 0u64);
     let (mut n_successor, mut n_carrier) = (0u64, 0u64);
     let mut rmse: BTreeMap<String, (u64, f64, f64)> = BTreeMap::new();
@@ -581,7 +586,12 @@ fn provenance_scores(
                 }
                 continue;
             }
-            Some(other) if other != label => n_other_in_gate += 1,
+            Some(other) if other != label => {
+                n_other_in_gate += 1;
+                if let Some(v) = nees6(ts, gs) {
+                    other_in_gate_nees.push(v);
+                }
+            }
             None => n_unassigned += 1,
             Some(_) => {}
         }
@@ -617,6 +627,7 @@ fn provenance_scores(
         n_scored_on_successor: n_successor,
         n_scored_on_carrier: n_carrier,
         n_scored_assigned_to_other: n_other_in_gate,
+        n_scored_assigned_to_other_nees_median: median(&mut other_in_gate_nees),
         excluded: ex,
         labelled_tracks,
         rmse_by_phase: rmse_rows(rmse),
@@ -838,6 +849,7 @@ mod tests {
         assert_eq!(s.assigned_truth, vec![Some(1)]);
         let p = s.provenance.expect("provenance scores");
         assert_eq!((p.n_scored, p.n_scored_assigned_to_other, p.excluded.assigned_to_other_truth), (1, 1, 0));
+        assert!((p.n_scored_assigned_to_other_nees_median - 1600.0).abs() < 1e-9);
         assert!((p.nees.mean - 1600.0).abs() < 1e-9);
     }
 }
