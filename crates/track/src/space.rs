@@ -482,6 +482,10 @@ struct Track3 {
     /// after changing `imm`): the pre-gate and the housekeeping read it for every track
     /// and every frame.
     mom: (StateVec, StateVec),
+    /// From `mom` and `imm`, for the pre-gate: the root of the summed position
+    /// variances, m, of the summed velocity variances, m/s, and the probability of the
+    /// thrusting modes.
+    pregate: (f64, f64, f64),
     /// The combined IMM prediction last made for gating, at time `.0`, while `imm` has
     /// not changed since (cleared by [`Track3::set_moments`]); see
     /// [`SpaceConfig::gate_reuse_s`].
@@ -503,6 +507,7 @@ impl Track3 {
     /// Refresh the cached moments after `imm` changed.
     fn set_moments(&mut self) {
         self.mom = self.imm.combined_mean_diag();
+        self.pregate = pregate_terms(&self.mom.1, &self.imm);
         self.gate_prior = None;
     }
 
@@ -525,6 +530,12 @@ struct BiasBlock {
     last_t: f64,
     /// Per-mode cross-covariances (at the track's filter time).
     c: ModeCross,
+}
+
+/// The pre-gate's per-track terms ([`Track3::pregate`]) from the moments' variance
+/// diagonal `gd` and the IMM.
+fn pregate_terms(gd: &StateVec, imm: &ImmState) -> (f64, f64, f64) {
+    ((gd[0] + gd[1] + gd[2]).sqrt(), (gd[3] + gd[4] + gd[5]).sqrt(), imm.prob_thrusting())
 }
 
 /// A lower bound of `cos(x)`: `1 - x^2 / 2` (the Taylor series alternates with
@@ -919,16 +930,16 @@ impl SpaceTracker {
                 continue;
             }
             let u = d / rho;
-            let pos_sig = (gd[0] + gd[1] + gd[2]).sqrt();
-            let vel_sig = (gd[3] + gd[4] + gd[5]).sqrt();
+            let (pos_sig, vel_sig, p_thrusting) = tr.pregate;
+            debug_assert_eq!(tr.pregate, pregate_terms(gd, &tr.imm));
             // Slack for what the linear extrapolation leaves out: the measurement noise
             // and, for a track that may be thrusting or is low enough for drag, a margin
             // of 1 mrad for its unmodelled acceleration. A ballistic track above the
             // air (gravity and the small weights of the thrusting modes stay within
             // the 80 m/s^2 term) needs only the noise: this keeps the closely spaced
             // objects of one bus from all being predicted for every detection of any.
-            let ballistic_above_air = r_lin.norm() > PREGATE_AIR_TOP_RADIUS_M
-                && tr.imm.prob_thrusting() < PREGATE_MAX_THRUSTING_PROB;
+            let ballistic_above_air =
+                r_lin.norm() > PREGATE_AIR_TOP_RADIUS_M && p_thrusting < PREGATE_MAX_THRUSTING_PROB;
             let slack = if ballistic_above_air { noise_slack } else { 1e-3 };
             let bound = k_gate * (pos_sig + vel_sig * dt) / rho + 0.5 * 80.0 * dt * dt / rho + slack;
             // angle(u, los) < bound <=> u . los > cos(bound) (unit vectors, bound in (0, pi)).
@@ -1510,6 +1521,7 @@ impl SpaceTracker {
             uid: self.next_uid,
             id: None,
             mom: imm.combined_mean_diag(),
+            pregate: pregate_terms(&imm.combined_mean_diag().1, &imm),
             gate_prior: None,
             imm,
             t_created: t,
