@@ -624,6 +624,12 @@ pub struct SpaceTracker {
     released_until: f64,
     ephem: Vec<Ephem>,
     los: Vec<LosTrack>,
+    /// Indices into `los` of each sensor's angle tracks (`sensor_key`), ascending; dead
+    /// tracks stay listed (and in `los`) until `maintain` compacts both, which it does
+    /// only once half of `los` is dead (raw 10 Hz frames with false alarms start
+    /// thousands of short-lived angle tracks: a per-frame scan and compaction of all of
+    /// them dominated raw-mode runs).
+    los_index: std::collections::HashMap<u64, Vec<usize>>,
     tracks: Vec<Track3>,
     next_uid: u64,
     next_id: u64,
@@ -662,6 +668,7 @@ impl SpaceTracker {
             released_until: f64::NEG_INFINITY,
             ephem: Vec::new(),
             los: Vec::new(),
+            los_index: std::collections::HashMap::new(),
             tracks: Vec::new(),
             next_uid: 0,
             next_id: 0,
@@ -1089,7 +1096,10 @@ impl SpaceTracker {
         let mut lpairs: Vec<(u32, u32)> = Vec::new();
         let mut lcost: Vec<f64> = Vec::new();
         let mut lpred: Vec<(Vector4<f64>, Matrix4<f64>)> = Vec::new();
-        for (li, lt) in self.los.iter().enumerate() {
+        let own_los: &[usize] =
+            self.los_index.get(&sensor_key(sat, d0.sensor_id)).map_or(&[], |v| v.as_slice());
+        for &li in own_los {
+            let lt = &self.los[li];
             if !lt.alive || lt.sat != sat || lt.sensor != d0.sensor_id || t < lt.t {
                 continue;
             }
@@ -1365,6 +1375,7 @@ impl SpaceTracker {
             alive: true,
             bias_var,
         });
+        self.los_index.entry(sensor_key(det.sat_id, det.sensor_id)).or_default().push(self.los.len() - 1);
         self.stats.los_tracks_started += 1;
     }
 
@@ -1547,12 +1558,22 @@ impl SpaceTracker {
     }
 
     fn maintain(&mut self, t: f64) {
+        let mut dead = 0usize;
         for lt in self.los.iter_mut() {
             if lt.alive && t - lt.t > self.cfg.los_max_coast_s {
                 lt.alive = false;
             }
+            dead += usize::from(!lt.alive);
         }
-        self.los.retain(|l| l.alive);
+        // Compact (and re-index) only once half the angle tracks are dead: every loop over
+        // `los` skips dead ones, and compaction keeps the live ones' order.
+        if dead > 0 && 2 * dead >= self.los.len() {
+            self.los.retain(|l| l.alive);
+            self.los_index.clear();
+            for (i, lt) in self.los.iter().enumerate() {
+                self.los_index.entry(sensor_key(lt.sat, lt.sensor)).or_default().push(i);
+            }
+        }
         for tr in self.tracks.iter_mut().filter(|t| t.alive) {
             let (_, gd) = tr.moments();
             let pos_sd = gd[0].max(gd[1]).max(gd[2]).sqrt();
