@@ -136,16 +136,9 @@ impl Acc {
     }
     fn line(&self) -> String {
         let n = self.n.max(1) as f64;
-        let mut v = self.vals.clone();
-        v.sort_by(f64::total_cmp);
-        let med = if v.is_empty() { f64::NAN } else { v[v.len() / 2] };
         format!(
-            "n {:6}  NEES6 mean {:9.2} median {:8.2} >99%: {:5.1}%  NEES3 {:9.2}  pos rms {:8.1} m (pred {:7.1})  vel rms {:7.1} m/s",
-            self.n,
-            self.nees6 / n,
-            med,
-            100.0 * self.above as f64 / n,
-            self.nees3 / n,
+            "{}  pos rms {:8.1} m (pred {:7.1})  vel rms {:7.1} m/s",
+            self.nees_line(),
             (self.err2 / n).sqrt(),
             (self.sig2 / n).sqrt(),
             (self.verr2 / n).sqrt()
