@@ -44,7 +44,7 @@ use crate::filter::{AngleMeas, AngleRateMeas, FilterKind, Gaussian, MeasurementM
 use crate::imm::{ImmConfig, ImmPrior, ImmState, ModeCross, zero_cross};
 use crate::linalg::{SpdFactor, guard_pd};
 use crate::motion::{
-    IX_DRAG, IX_THRUST, ModelKind, MotionParams, StateCov, StateVec, process_noise, propagate_with_stm,
+    IX_DRAG, IX_THRUST, ModelKind, MotionParams, NX, StateCov, StateVec, process_noise, propagate_with_stm,
 };
 use crate::products::{ProductState, Products, ProductsConfig};
 use crate::triangulate::{RateRay, Ray, triangulate, velocity_from_rates};
@@ -558,20 +558,17 @@ fn extrapolate_for_gating(g: &Gaussian, dt: f64) -> Gaussian {
     }
     let p = &mut out.p;
     for i in 0..3 {
-        for j in 0..NX_STATE {
+        for j in 0..NX {
             p[(i, j)] += dt * p[(i + 3, j)];
         }
     }
     for j in 0..3 {
-        for i in 0..NX_STATE {
+        for i in 0..NX {
             p[(i, j)] += dt * p[(i, j + 3)];
         }
     }
     out
 }
-
-/// State dimension of the 3-D tracks.
-const NX_STATE: usize = crate::motion::NX;
 
 /// Geocentric radius above which the pre-gate treats a non-thrusting track as free of
 /// drag: the WGS84 polar radius plus 150 km, m.
@@ -1533,11 +1530,12 @@ impl SpaceTracker {
             bias.push(BiasBlock { key: sensor_key(lt.sat, lt.sensor), last_t: t, c });
         }
         let imm = ImmState::new(&self.cfg.imm, t, Gaussian { x, p });
+        let mom = imm.combined_mean_diag();
         self.tracks.push(Track3 {
             uid: self.next_uid,
             id: None,
-            mom: imm.combined_mean_diag(),
-            pregate: pregate_terms(&imm.combined_mean_diag().1, &imm),
+            pregate: pregate_terms(&mom.1, &imm),
+            mom,
             gate_prior: None,
             imm,
             t_created: t,
