@@ -14,11 +14,11 @@
 //! other modes in proportion to configured weights.
 
 use crate::filter::{
-    BiasCross, FilterKind, Gaussian, Innovation, MeasurementModel, consider_cross_update, innovation,
-    predict_with_stm, update, update_consider,
+    BiasCross, FilterKind, Gaussian, Innovation, MeasurementModel, innovation, predict_with_stm, update,
+    update_consider,
 };
-use crate::linalg::{CovError, guard_pd};
-use crate::motion::{ModelKind, MotionParams, StateCov, StateVec};
+use crate::linalg::{CovError, guard_pd, matmul};
+use crate::motion::{ModelKind, MotionParams, NX, StateCov, StateVec};
 use nalgebra::SMatrix;
 use serde::{Deserialize, Serialize};
 use tl_core::check::{FieldError, positive};
@@ -160,14 +160,6 @@ pub struct ImmPrior {
     pub phi: [StateCov; MAX_MODES],
 }
 
-/// Per-mode cross-covariances of an IMM's states with one sensor's pointing bias.
-pub type ModeCross = [BiasCross; MAX_MODES];
-
-/// A zero [`ModeCross`] (a sensor not yet correlated with the track).
-pub fn zero_cross() -> ModeCross {
-    [SMatrix::zeros(); MAX_MODES]
-}
-
 impl ImmState {
     /// Start an IMM with every mode at the same Gaussian.
     pub fn new(cfg: &ImmConfig, t_s: f64, g: Gaussian) -> Self {
@@ -298,58 +290,69 @@ impl ImmPrior {
         Ok(ImmState { t_s: self.t_s, n, kinds: self.kinds, modes, mu })
     }
 
-    /// Carry per-mode cross-covariances `c` (of the posterior this prior was predicted
-    /// from) through the mixing and the prediction: `C_j = Phi_j sum_i mu_(i|j) C_i`.
-    pub fn propagate_cross(&self, c: &ModeCross) -> ModeCross {
-        let mut out = zero_cross();
-        for j in 0..self.n {
-            let mut m = BiasCross::zeros();
-            for i in 0..self.n {
-                if self.mix[j][i] != 0.0 {
-                    m += c[i] * self.mix[j][i];
-                }
-            }
-            out[j] = crate::linalg::matmul(&self.phi[j], &m);
-        }
-        out
-    }
-
     /// Update every mode with a measurement whose error is white (`m`'s `R`) plus
     /// `H_b b` for the pointing bias `b` of the measuring sensor (variance `b_var` per
-    /// axis), by the consider (Schmidt-Kalman) update ([`update_consider`]). `cross`
-    /// holds the prior cross-covariances of the track's modes with each sensor bias it is
-    /// correlated with ([`Self::propagate_cross`]); `own` is the measuring sensor's
-    /// block. On success the blocks are updated in place; on error they are untouched.
-    pub fn update_consider<const M: usize, Mm: MeasurementModel<M>>(
+    /// axis), by the consider (Schmidt-Kalman) update ([`update_consider`]).
+    ///
+    /// `cross` holds the cross-covariances of the track with each sensor bias it is
+    /// correlated with, one block per sensor shared by the modes (the moment-matched
+    /// cross-covariance of the combined state, `C = sum_j mu_j C_j`), at the time of the
+    /// state this prior was predicted from; `own` is the measuring sensor's block (`None`:
+    /// a sensor without a bias block, whose own block is zero). Mode `j` uses the prior
+    /// block `Phi_j C_own` (mixing equal blocks leaves them unchanged); afterwards every
+    /// block is carried through the prediction and the update of each mode and collapsed
+    /// again with the posterior mode probabilities:
+    /// `C+ = sum_j mu_j+ (I - K_j H_j) Phi_j C  -  [own] sum_j mu_j+ K_j H_b b_var`,
+    /// one 8 x 8 map for all blocks (see docs/models/tracking.md). On success the blocks
+    /// are updated in place; on error they are untouched.
+    pub fn update_consider<const M: usize, Mm: MeasurementModel<M>, B: AsMut<BiasCross>>(
         &self,
         filter: FilterKind,
         m: &Mm,
         hb: &SMatrix<f64, M, 3>,
         b_var: f64,
-        cross: &mut [ModeCross],
-        own: usize,
+        cross: &mut [B],
+        own: Option<usize>,
     ) -> Result<ImmState, CovError> {
         let n = self.n;
+        let c_own = own.map(|i| *cross[i].as_mut());
         let mut modes = self.modes;
         let mut ll = [f64::NEG_INFINITY; MAX_MODES];
-        let mut any = false;
+        let mut gains: [Option<(SMatrix<f64, NX, M>, SMatrix<f64, M, NX>)>; MAX_MODES] = [None; MAX_MODES];
         for j in 0..n {
             let Ok(inn) = innovation(filter, &self.modes[j], m) else { continue };
-            let Ok(u) = update_consider(&self.modes[j], &inn, hb, b_var, &cross[own][j]) else { continue };
+            let cj = c_own.map_or_else(BiasCross::zeros, |c| matmul(&self.phi[j], &c));
+            let Ok(u) = update_consider(&self.modes[j], &inn, hb, b_var, &cj) else { continue };
             modes[j] = u.g;
             ll[j] = u.log_likelihood;
-            // Mode j's blocks depend only on mode j's prior blocks (read above): update
-            // them in place. A mode whose update fails leaves its blocks untouched, so
-            // if every mode fails nothing has changed.
-            for (bi, blk) in cross.iter_mut().enumerate() {
-                blk[j] = consider_cross_update(&blk[j], &u.k, &u.h, hb, b_var, bi == own);
-            }
-            any = true;
+            gains[j] = Some((u.k, u.h));
         }
-        if !any {
+        if gains.iter().all(Option::is_none) {
             return Err(CovError::NotPositiveDefinite);
         }
         let mu = posterior_probs(&self.c, &ll, n);
+        // The map of every block and the own block's extra term, collapsed over the
+        // modes (a mode whose update failed keeps its prediction).
+        let mut a = StateCov::zeros();
+        let mut own_term = BiasCross::zeros();
+        for j in 0..n {
+            match &gains[j] {
+                Some((k, h)) => {
+                    let kh = matmul(k, h);
+                    a += (self.phi[j] - matmul(&kh, &self.phi[j])) * mu[j];
+                    own_term += matmul(k, hb) * (b_var * mu[j]);
+                }
+                None => a += self.phi[j] * mu[j],
+            }
+        }
+        for (bi, blk) in cross.iter_mut().enumerate() {
+            let c = blk.as_mut();
+            let mut next = matmul(&a, c);
+            if own == Some(bi) {
+                next -= own_term;
+            }
+            *c = next;
+        }
         Ok(ImmState { t_s: self.t_s, n, kinds: self.kinds, modes, mu })
     }
 
@@ -489,5 +492,67 @@ mod tests {
         assert!((c.p[(0, 0)] - 2.0).abs() < 1e-12);
         let c = combine(&[a, b, huge], &[0.5, 0.5, 1e-3]);
         assert!(c.p[(0, 0)] > 1e12);
+    }
+
+    /// The shared-block consider update is each mode's Schmidt-Kalman update of its
+    /// predicted blocks, collapsed with the posterior mode probabilities (computed here
+    /// term by term from `filter::update_consider` on every mode).
+    #[test]
+    fn shared_consider_blocks_are_the_collapsed_mode_updates() {
+        use crate::filter::AngleMeas;
+        use nalgebra::Vector3;
+        let cfg = ImmConfig::default();
+        let params = MotionParams::default();
+        let mut g = Gaussian { x: StateVec::zeros(), p: StateCov::identity() * 100.0 };
+        g.x[0] = 6.6e6;
+        g.x[2] = 0.3e6;
+        g.x[4] = 6_000.0;
+        g.x[5] = 2_000.0;
+        for k in 3..6 {
+            g.p[(k, k)] = 25.0;
+        }
+        g.p[(0, 3)] = 10.0;
+        g.p[(3, 0)] = 10.0;
+        let mut imm = ImmState::new(&cfg, 0.0, g);
+        for j in 0..imm.n {
+            imm.modes[j].x[1] += 40.0 * j as f64;
+        }
+        imm.mu = [0.1, 0.05, 0.8, 0.05];
+        let prior = imm.predict(&cfg, FilterKind::Ekf, &params, 1.0).unwrap();
+        let sat = Vector3::new(7.2e6, 1.0e6, 0.0);
+        let truth = Vector3::new(6.6e6, 6_000.0, 0.302e6);
+        let ang = AngleMeas::new(sat, (truth - sat).normalize(), [4e-10, 1e-11, 3e-10]);
+        let hb = SMatrix::<f64, 2, 3>::new(1.0, 0.2, 0.0, -0.1, 0.9, 0.3);
+        let b_var = 1e-10;
+        let mut own0 = BiasCross::zeros();
+        let mut other0 = BiasCross::zeros();
+        for r in 0..3 {
+            own0[(r, r)] = 2e-5 * (1.0 + r as f64);
+            other0[(r, (r + 1) % 3)] = -1.5e-5;
+            other0[(r + 3, r)] = 3e-7;
+        }
+        struct Blk(BiasCross);
+        impl AsMut<BiasCross> for Blk {
+            fn as_mut(&mut self) -> &mut BiasCross {
+                &mut self.0
+            }
+        }
+        let mut blocks = [Blk(other0), Blk(own0)];
+        let post = prior.update_consider(FilterKind::Ekf, &ang, &hb, b_var, &mut blocks, Some(1)).unwrap();
+        let (mut own_x, mut other_x) = (BiasCross::zeros(), BiasCross::zeros());
+        for j in 0..prior.n {
+            let inn = innovation(FilterKind::Ekf, &prior.modes[j], &ang).unwrap();
+            let c_own = prior.phi[j] * own0;
+            let u = update_consider(&prior.modes[j], &inn, &hb, b_var, &c_own).unwrap();
+            assert!((u.g.x - post.modes[j].x).norm() <= 1e-9 * post.modes[j].x.norm(), "mode {j} mean");
+            own_x += (c_own - u.k * (u.h * c_own + hb * b_var)) * post.mu[j];
+            let c_other = prior.phi[j] * other0;
+            other_x += (c_other - u.k * (u.h * c_other)) * post.mu[j];
+        }
+        let [other, own] = blocks.map(|b| b.0);
+        assert!((own - own_x).norm() <= 1e-9 * own_x.norm(), "{own} vs {own_x}");
+        assert!((other - other_x).norm() <= 1e-9 * other_x.norm(), "{other} vs {other_x}");
+        // The update changed the blocks (the check above is not trivially met).
+        assert!((own - own0).norm() > 1e-3 * own0.norm());
     }
 }

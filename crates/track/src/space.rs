@@ -40,8 +40,10 @@
 //! `K = P_k Phi^T H^T S^-1`, `P_k -= K S K^T`.
 
 use crate::assign::{Clusters, Lap};
-use crate::filter::{AngleMeas, AngleRateMeas, FilterKind, Gaussian, MeasurementModel, innovation};
-use crate::imm::{ImmConfig, ImmPrior, ImmState, ModeCross, zero_cross};
+use crate::filter::{
+    AngleMeas, AngleRateMeas, BiasCross, FilterKind, Gaussian, MeasurementModel, innovation,
+};
+use crate::imm::{ImmConfig, ImmPrior, ImmState};
 use crate::linalg::{SpdFactor, guard_pd};
 use crate::motion::{
     IX_DRAG, IX_THRUST, ModelKind, MotionParams, NX, StateCov, StateVec, process_noise, propagate_with_stm,
@@ -522,14 +524,31 @@ impl Track3 {
 }
 
 /// Cross-covariance of a track with one sensor's pointing bias.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 struct BiasBlock {
     /// `(sat << 16) | sensor`.
     key: u64,
     /// Last time this sensor updated the track, s.
     last_t: f64,
-    /// Per-mode cross-covariances (at the track's filter time).
-    c: ModeCross,
+    /// Cross-covariance of the track's state with the sensor's bias, shared by the
+    /// IMM's modes (at the track's filter time).
+    c: BiasCross,
+}
+
+impl AsMut<BiasCross> for BiasBlock {
+    fn as_mut(&mut self) -> &mut BiasCross {
+        &mut self.c
+    }
+}
+
+/// The outcome of [`SpaceTracker::compute_update`], applied to the track afterwards.
+struct Updated {
+    /// The posterior (or why there is none: the prediction or every mode's update failed).
+    post: Result<ImmState, crate::linalg::CovError>,
+    /// The track's new bias blocks (consider update), `None` to keep them.
+    bias: Option<Vec<BiasBlock>>,
+    /// The angle rates failed their gate and were left out.
+    rates_ignored: bool,
 }
 
 /// The pre-gate's per-track terms ([`Track3::pregate`]) from the moments' variance
@@ -638,8 +657,6 @@ pub struct SpaceTracker {
     lap: Lap,
     clusters: Clusters,
     frame: Vec<Detection>,
-    /// Scratch for a consider update's propagated bias cross-covariances (reused).
-    cross_scratch: Vec<ModeCross>,
     update_log: Option<Vec<UpdateRecord>>,
     /// Per-sensor pointing-bias standard deviations set by the caller, rad.
     bias_sigma: Vec<Vec<Option<f64>>>,
@@ -675,7 +692,6 @@ impl SpaceTracker {
             lap: Lap::new(),
             clusters: Clusters::default(),
             frame: Vec::new(),
-            cross_scratch: Vec::new(),
             update_log: None,
             bias_sigma: Vec::new(),
         })
@@ -923,7 +939,9 @@ impl SpaceTracker {
             + 1e-6;
         // The frame's angle measurements (full covariance), built once for all tracks.
         let angs: Vec<AngleMeas> = frame.iter().map(|d| self.angle_meas(d, sat_vel, 0.0).0).collect();
-        let mut n_pred = 0u64;
+        // Serial pre-gate: the tracks near a line of sight of the frame, each with its
+        // reusable gating prediction if it has one.
+        let mut cands: Vec<(usize, Option<Gaussian>)> = Vec::new();
         for (ti, tr) in self.tracks.iter().enumerate() {
             if !tr.alive || t < tr.imm.t_s {
                 continue;
@@ -970,32 +988,47 @@ impl SpaceTracker {
                 Some((tg, g)) if t >= *tg && t - *tg <= reuse_s => Some(extrapolate_for_gating(g, t - *tg)),
                 _ => None,
             };
-            let (prior, comb) = match reused {
-                Some(comb) => (None, comb),
-                None => {
-                    n_pred += 1;
-                    let Ok(prior) = tr.imm.predict(&self.cfg.imm, self.cfg.filter, &self.cfg.motion, t)
-                    else {
-                        continue;
-                    };
-                    let comb = prior.combined();
-                    if reuse_s > 0.0 {
-                        new_gate_priors.push((ti, comb));
+            cands.push((ti, reused));
+        }
+        // IMM predictions and gates of the candidates. (Independent per track; run in
+        // parallel they were slower: a frame has too few candidates, see BENCHMARKS.md.)
+        let n_pred = cands.iter().filter(|c| c.1.is_none()).count() as u64;
+        let gated: Vec<_> = cands
+            .iter()
+            .map(|(ti, reused)| {
+                let (prior, comb) = match reused {
+                    Some(comb) => (None, *comb),
+                    None => {
+                        let prior = self.tracks[*ti]
+                            .imm
+                            .predict(&self.cfg.imm, self.cfg.filter, &self.cfg.motion, t)
+                            .ok()?;
+                        let comb = prior.combined();
+                        (Some(prior), comb)
                     }
-                    (Some(prior), comb)
+                };
+                let mut gates: Vec<(u32, f64, f64)> = Vec::new();
+                for (j, ang) in angs.iter().enumerate() {
+                    if let Ok(inn) = innovation(self.cfg.filter, &comb, ang)
+                        && inn.d2 <= self.cfg.gate_d2
+                    {
+                        let cost = inn.d2 + inn.s.ln_det() + 2.0 * (2.0 * std::f64::consts::PI).ln()
+                            - 2.0 * ln_clutter;
+                        gates.push((j as u32, inn.d2, cost));
+                    }
                 }
-            };
+                Some((*ti, prior, comb, gates))
+            })
+            .collect();
+        for (ti, prior, comb, gates) in gated.into_iter().flatten() {
+            if reuse_s > 0.0 && prior.is_some() {
+                new_gate_priors.push((ti, comb));
+            }
             let pi = priors.len() as u32;
-            for (j, ang) in angs.iter().enumerate() {
-                if let Ok(inn) = innovation(self.cfg.filter, &comb, ang)
-                    && inn.d2 <= self.cfg.gate_d2
-                {
-                    pairs.push((pi, j as u32));
-                    pair_d2.push(inn.d2);
-                    costs.push(
-                        inn.d2 + inn.s.ln_det() + 2.0 * (2.0 * std::f64::consts::PI).ln() - 2.0 * ln_clutter,
-                    );
-                }
+            for (j, d2, cost) in gates {
+                pairs.push((pi, j));
+                pair_d2.push(d2);
+                costs.push(cost);
             }
             priors.push((ti, prior, comb));
         }
@@ -1034,27 +1067,40 @@ impl SpaceTracker {
             self.clusters = clusters;
         }
         let frame_nadir = sat_vel.map(|v| nadir_frame(&sat_pos, &v));
-        for (k, (ti, prior, comb)) in priors.into_iter().enumerate() {
-            let Some(j) = assigned[k] else { continue };
-            let det = &frame[j as usize];
-            // A reused gating prediction is replaced by the exact one for the update.
-            let (prior, comb) = match prior {
-                Some(p) => (p, comb),
-                None => {
-                    match self.tracks[ti].imm.predict(&self.cfg.imm, self.cfg.filter, &self.cfg.motion, t) {
+        // The updates of the assigned tracks (each detection goes to one track): computed
+        // from the tracks as they are, then applied in candidate order.
+        let todo: Vec<(usize, usize, u32, Option<ImmPrior>, Gaussian)> = priors
+            .into_iter()
+            .enumerate()
+            .filter_map(|(k, (ti, prior, comb))| assigned[k].map(|j| (k, ti, j, prior, comb)))
+            .collect();
+        let done: Vec<Updated> = todo
+            .iter()
+            .map(|(_, ti, j, prior, comb)| {
+                let tr = &self.tracks[*ti];
+                // A reused gating prediction is replaced by the exact one for the update.
+                let exact;
+                let (prior, comb) = match prior {
+                    Some(p) => (p, comb),
+                    None => match tr.imm.predict(&self.cfg.imm, self.cfg.filter, &self.cfg.motion, t) {
                         Ok(p) => {
                             let c = p.combined();
-                            (p, c)
+                            exact = (p, c);
+                            (&exact.0, &exact.1)
                         }
-                        Err(_) => {
-                            self.stats.refused_updates += 1;
-                            continue;
-                        }
-                    }
-                }
-            };
-            let res = self.update_track(ti, (&prior, &comb), det, sat_vel, frame_nadir.as_ref(), t);
-            match res {
+                        Err(e) => return Updated { post: Err(e), bias: None, rates_ignored: false },
+                    },
+                };
+                self.compute_update(tr, (prior, comb), &frame[*j as usize], sat_vel, frame_nadir.as_ref(), t)
+            })
+            .collect();
+        for ((k, ti, j, _, _), upd) in todo.iter().zip(done) {
+            let (k, ti, j) = (*k, *ti, *j);
+            if upd.rates_ignored {
+                self.stats.rates_ignored += 1;
+            }
+            let det = &frame[j as usize];
+            match upd.post {
                 Ok(post) => {
                     used[j as usize] = true;
                     self.stats.updates_3d += 1;
@@ -1077,6 +1123,9 @@ impl SpaceTracker {
                         });
                     }
                     let tr = &mut self.tracks[ti];
+                    if let Some(b) = upd.bias {
+                        tr.bias = b;
+                    }
                     tr.imm = post;
                     tr.set_moments();
                     tr.t_last_update = t;
@@ -1195,37 +1244,36 @@ impl SpaceTracker {
         self.confirm_and_report(t, out);
     }
 
-    /// Update 3-D track `ti` (predicted to `t` in `prior`) with a detection. With a
-    /// pointing bias (or bias cross-covariances already on the track) this is the
-    /// consider update; the track's bias blocks are updated in place on success.
-    fn update_track(
-        &mut self,
-        ti: usize,
+    /// The update of 3-D track `tr` (predicted to `t` in `prior`) with a detection,
+    /// without changing anything (the caller applies it).
+    /// With a pointing bias (or bias cross-covariances already on the track) this is
+    /// the consider update, which also gives the track's new bias blocks.
+    fn compute_update(
+        &self,
+        tr: &Track3,
         (prior, prior_comb): (&ImmPrior, &Gaussian),
         det: &Detection,
         sat_vel: Option<Vector3<f64>>,
         frame: Option<&nalgebra::Matrix3<f64>>,
         t: f64,
-    ) -> Result<ImmState, crate::linalg::CovError> {
+    ) -> Updated {
         let bv = if frame.is_some() { self.bias_var(det) } else { 0.0 };
         let (_, full_rates) = self.angle_meas(det, sat_vel, 0.0);
-        let use_rates = match &full_rates {
+        let (use_rates, rates_ignored) = match &full_rates {
             Some(rm) => {
                 let ok = innovation(self.cfg.filter, prior_comb, rm).is_ok_and(|i| i.d2 <= RATE_GATE_D2);
-                if !ok {
-                    self.stats.rates_ignored += 1;
-                }
-                ok
+                (ok, !ok)
             }
-            None => false,
+            None => (false, false),
         };
-        if bv <= 0.0 && self.tracks[ti].bias.is_empty() {
+        if bv <= 0.0 && tr.bias.is_empty() {
             let (ang, rates) = self.angle_meas(det, sat_vel, 0.0);
             let rates = rates.filter(|_| use_rates);
-            return match &rates {
+            let post = match &rates {
                 Some(rm) => prior.update(self.cfg.filter, rm),
                 None => prior.update(self.cfg.filter, &ang),
             };
+            return Updated { post, bias: None, rates_ignored };
         }
         let (ang, rates) = self.angle_meas(det, sat_vel, bv);
         let rates = rates.filter(|_| use_rates);
@@ -1234,67 +1282,39 @@ impl SpaceTracker {
             _ => SMatrix::<f64, 2, 3>::zeros(),
         };
         let key = sensor_key(det.sat_id, det.sensor_id);
-        let tr = &self.tracks[ti];
-        let mut cross = std::mem::take(&mut self.cross_scratch);
-        cross.clear();
-        cross.extend(tr.bias.iter().map(|b| prior.propagate_cross(&b.c)));
-        let mut own = tr.bias.iter().position(|b| b.key == key);
+        let mut blocks: Vec<BiasBlock> = Vec::with_capacity(tr.bias.len() + 1);
+        blocks.extend_from_slice(&tr.bias);
+        let mut own = blocks.iter().position(|b| b.key == key);
         if own.is_none() && bv > 0.0 {
-            cross.push(zero_cross());
-            own = Some(cross.len() - 1);
+            blocks.push(BiasBlock { key, last_t: t, c: BiasCross::zeros() });
+            own = Some(blocks.len() - 1);
         }
-        // A sensor without bias still updates the other blocks: its own block is a
-        // dummy (H_b = 0).
-        let (own_i, dummy) = match own {
-            Some(i) => (i, false),
-            None => {
-                cross.push(zero_cross());
-                (cross.len() - 1, true)
-            }
-        };
+        // A sensor without bias still updates the other blocks (its own block is zero).
         let filter = self.cfg.filter;
         let res = match &rates {
             Some(rm) => {
                 let mut hb4 = SMatrix::<f64, 4, 3>::zeros();
                 hb4.fixed_view_mut::<2, 3>(0, 0).copy_from(&hb2);
-                prior.update_consider(filter, rm, &hb4, bv, &mut cross, own_i)
+                prior.update_consider(filter, rm, &hb4, bv, &mut blocks, own)
             }
-            None => prior.update_consider(filter, &ang, &hb2, bv, &mut cross, own_i),
+            None => prior.update_consider(filter, &ang, &hb2, bv, &mut blocks, own),
         };
         let post = match res {
             Ok(post) => post,
-            Err(e) => {
-                self.cross_scratch = cross;
-                return Err(e);
-            }
+            Err(e) => return Updated { post: Err(e), bias: None, rates_ignored },
         };
-        if dummy {
-            cross.pop();
-        }
-        let tr = &mut self.tracks[ti];
-        let n_old = tr.bias.len();
-        for (i, c) in cross.iter().enumerate() {
-            if i < n_old {
-                tr.bias[i].c = *c;
-            } else {
-                tr.bias.push(BiasBlock { key, last_t: t, c: *c });
-            }
-        }
-        self.cross_scratch = cross;
-        let tr = &mut self.tracks[ti];
-        if let Some(b) = tr.bias.iter_mut().find(|b| b.key == key) {
+        if let Some(b) = own.map(|i| &mut blocks[i]) {
             b.last_t = t;
         }
-        if tr.bias.len() > MAX_BIAS_BLOCKS {
-            let (oldest, _) = tr
-                .bias
+        if blocks.len() > MAX_BIAS_BLOCKS {
+            let (oldest, _) = blocks
                 .iter()
                 .enumerate()
                 .min_by(|a, b| a.1.last_t.total_cmp(&b.1.last_t))
-                .unwrap_or((0, &tr.bias[0]));
-            tr.bias.remove(oldest);
+                .unwrap_or((0, &blocks[0]));
+            blocks.remove(oldest);
         }
-        Ok(post)
+        Updated { post: Ok(post), bias: Some(blocks), rates_ignored }
     }
 
     fn update_los(&mut self, li: usize, det: &Detection, t: f64, xp: Vector4<f64>, pp: Matrix4<f64>) -> bool {
@@ -1521,12 +1541,8 @@ impl SpaceTracker {
             let Some((sp, sv)) = self.ephem.get(lt.sat as usize).and_then(|e| e.at(t)) else { continue };
             let hb = bias_map(&rays[k].ray.dir, &nadir_frame(&sp, &sv));
             let c3 = fix.angle_sens_m_rad[k] * hb * lt.bias_var;
-            let mut blk = crate::filter::BiasCross::zeros();
-            blk.fixed_view_mut::<3, 3>(0, 0).copy_from(&c3);
-            let mut c = zero_cross();
-            for cm in c.iter_mut() {
-                *cm = blk;
-            }
+            let mut c = BiasCross::zeros();
+            c.fixed_view_mut::<3, 3>(0, 0).copy_from(&c3);
             bias.push(BiasBlock { key: sensor_key(lt.sat, lt.sensor), last_t: t, c });
         }
         let imm = ImmState::new(&self.cfg.imm, t, Gaussian { x, p });
