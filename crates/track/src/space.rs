@@ -480,16 +480,8 @@ struct Track3 {
     uid: u64,
     id: Option<u64>,
     imm: ImmState,
-    /// `imm.combined_mean_diag()`, kept with `imm` (refresh with [`Track3::set_moments`]
-    /// after changing `imm`): the pre-gate and the housekeeping read it for every track
-    /// and every frame.
-    mom: (StateVec, StateVec),
-    /// From `mom` and `imm`, for the pre-gate: the root of the summed position
-    /// variances, m, of the summed velocity variances, m/s, and the probability of the
-    /// thrusting modes.
-    pregate: (f64, f64, f64),
     /// The combined IMM prediction last made for gating, at time `.0`, while `imm` has
-    /// not changed since (cleared by [`Track3::set_moments`]); see
+    /// not changed since (cleared by [`SpaceTracker::imm_changed`]); see
     /// [`SpaceConfig::gate_reuse_s`].
     gate_prior: Option<(f64, Gaussian)>,
     t_created: f64,
@@ -505,21 +497,51 @@ struct Track3 {
     bias: Vec<BiasBlock>,
 }
 
-impl Track3 {
-    /// Refresh the cached moments after `imm` changed.
-    fn set_moments(&mut self) {
-        self.mom = self.imm.combined_mean_diag();
-        self.pregate = pregate_terms(&self.mom.1, &self.imm);
-        self.gate_prior = None;
-    }
+/// What the per-frame scans (pre-gate, maintenance, confirmation) read of a 3-D track,
+/// kept in one compact array index-aligned with the tracks (`SpaceTracker::hot`): a
+/// track is a few kilobytes, and reading these fields in place cost a cache miss per
+/// track and frame (a third of the run time of a 1,000-launch raid). Refreshed at every
+/// change of the fields it mirrors (checked in debug builds).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct TrackHot {
+    alive: bool,
+    /// `id.is_some()`.
+    confirmed: bool,
+    /// Filter time `imm.t_s`, s.
+    t_s: f64,
+    t_last_update: f64,
+    t_created: f64,
+    n_updates: u32,
+    sats: u64,
+    /// Position and velocity of the combined mean (`imm.combined_mean_diag()`), m, m/s.
+    pv: [f64; 6],
+    /// The root of the summed position variances, m, of the summed velocity variances,
+    /// m/s, and the probability of the thrusting modes (the pre-gate's terms).
+    pos_sig: f64,
+    vel_sig: f64,
+    p_thrusting: f64,
+    /// The largest position standard deviation on an axis, m (deletion test).
+    pos_sd_max: f64,
+}
 
-    /// The cached moments (checked against `imm` in debug builds).
-    fn moments(&self) -> &(StateVec, StateVec) {
-        debug_assert!(
-            self.mom == self.imm.combined_mean_diag(),
-            "track moments not refreshed after imm changed"
-        );
-        &self.mom
+impl TrackHot {
+    fn of(tr: &Track3) -> Self {
+        let (x, d) = tr.imm.combined_mean_diag();
+        let (pos_sig, vel_sig, p_thrusting) = pregate_terms(&d, &tr.imm);
+        Self {
+            alive: tr.alive,
+            confirmed: tr.id.is_some(),
+            t_s: tr.imm.t_s,
+            t_last_update: tr.t_last_update,
+            t_created: tr.t_created,
+            n_updates: tr.n_updates,
+            sats: tr.sats,
+            pv: [x[0], x[1], x[2], x[3], x[4], x[5]],
+            pos_sig,
+            vel_sig,
+            p_thrusting,
+            pos_sd_max: d[0].max(d[1]).max(d[2]).sqrt(),
+        }
     }
 }
 
@@ -646,7 +668,12 @@ pub struct SpaceTracker {
     /// thousands of short-lived angle tracks: a per-frame scan and compaction of all of
     /// them dominated raw-mode runs).
     los_index: std::collections::HashMap<u64, Vec<usize>>,
-    tracks: Vec<Track3>,
+    /// The 3-D tracks, boxed so that removing one moves pointers, not the ~3 kB of
+    /// every later track (deletions happen every few frames in a raid).
+    #[allow(clippy::vec_box)]
+    tracks: Vec<Box<Track3>>,
+    /// `TrackHot::of` each of `tracks` (same indices).
+    hot: Vec<TrackHot>,
     next_uid: u64,
     next_id: u64,
     last_merge: f64,
@@ -684,6 +711,7 @@ impl SpaceTracker {
             los: Vec::new(),
             los_index: std::collections::HashMap::new(),
             tracks: Vec::new(),
+            hot: Vec::new(),
             next_uid: 0,
             next_id: 0,
             last_merge: f64::NEG_INFINITY,
@@ -942,14 +970,15 @@ impl SpaceTracker {
         // Serial pre-gate: the tracks near a line of sight of the frame, each with its
         // reusable gating prediction if it has one.
         let mut cands: Vec<(usize, Option<Gaussian>)> = Vec::new();
-        for (ti, tr) in self.tracks.iter().enumerate() {
-            if !tr.alive || t < tr.imm.t_s {
+        for (ti, h) in self.hot.iter().enumerate() {
+            debug_assert_eq!(*h, TrackHot::of(&self.tracks[ti]), "track {ti}: hot fields not refreshed");
+            if !h.alive || t < h.t_s {
                 continue;
             }
             // Pre-gate on the combined mean and variances (cheap moments: this runs for
             // every track and every frame).
-            let (gx, gd) = tr.moments();
-            let dt = t - tr.imm.t_s;
+            let gx = &h.pv;
+            let dt = t - h.t_s;
             let r_lin = Vector3::new(gx[0], gx[1], gx[2]) + Vector3::new(gx[3], gx[4], gx[5]) * dt;
             let d = r_lin - sat_pos;
             let rho = d.norm();
@@ -957,8 +986,7 @@ impl SpaceTracker {
                 continue;
             }
             let u = d / rho;
-            let (pos_sig, vel_sig, p_thrusting) = tr.pregate;
-            debug_assert_eq!(tr.pregate, pregate_terms(gd, &tr.imm));
+            let (pos_sig, vel_sig, p_thrusting) = (h.pos_sig, h.vel_sig, h.p_thrusting);
             // Slack for what the linear extrapolation leaves out: the measurement noise
             // and, for a track that may be thrusting or is low enough for drag, a margin
             // of 1 mrad for its unmodelled acceleration. A ballistic track above the
@@ -984,7 +1012,7 @@ impl SpaceTracker {
             if !near {
                 continue;
             }
-            let reused = match &tr.gate_prior {
+            let reused = match &self.tracks[ti].gate_prior {
                 Some((tg, g)) if t >= *tg && t - *tg <= reuse_s => Some(extrapolate_for_gating(g, t - *tg)),
                 _ => None,
             };
@@ -1127,10 +1155,10 @@ impl SpaceTracker {
                         tr.bias = b;
                     }
                     tr.imm = post;
-                    tr.set_moments();
                     tr.t_last_update = t;
                     tr.n_updates += 1;
                     tr.sats |= 1u64 << (sat % 64);
+                    self.imm_changed(ti);
                 }
                 Err(_) => self.stats.refused_updates += 1,
             }
@@ -1546,12 +1574,9 @@ impl SpaceTracker {
             bias.push(BiasBlock { key: sensor_key(lt.sat, lt.sensor), last_t: t, c });
         }
         let imm = ImmState::new(&self.cfg.imm, t, Gaussian { x, p });
-        let mom = imm.combined_mean_diag();
-        self.tracks.push(Track3 {
+        self.tracks.push(Box::new(Track3 {
             uid: self.next_uid,
             id: None,
-            pregate: pregate_terms(&mom.1, &imm),
-            mom,
             gate_prior: None,
             imm,
             t_created: t,
@@ -1563,7 +1588,8 @@ impl SpaceTracker {
             last_products: None,
             alive: true,
             bias,
-        });
+        }));
+        self.hot.push(TrackHot::of(self.tracks.last().expect("just pushed")));
         self.next_uid += 1;
         self.stats.tracks_started += 1;
         for &m in &members {
@@ -1588,21 +1614,39 @@ impl SpaceTracker {
                 self.los_index.entry(sensor_key(lt.sat, lt.sensor)).or_default().push(i);
             }
         }
-        for tr in self.tracks.iter_mut().filter(|t| t.alive) {
-            let (_, gd) = tr.moments();
-            let pos_sd = gd[0].max(gd[1]).max(gd[2]).sqrt();
-            let coast = t - tr.t_last_update;
-            let failed_confirm = tr.id.is_none() && t - tr.t_created > self.cfg.confirm_window_s;
+        let mut deleted = 0;
+        for (k, h) in self.hot.iter_mut().enumerate().filter(|(_, h)| h.alive) {
+            let pos_sd = h.pos_sd_max;
+            let coast = t - h.t_last_update;
+            let failed_confirm = !h.confirmed && t - h.t_created > self.cfg.confirm_window_s;
             if coast > self.cfg.delete_after_coast_s
                 || pos_sd.is_nan()
                 || pos_sd > self.cfg.max_pos_std_m
                 || failed_confirm
             {
-                tr.alive = false;
-                self.stats.tracks_deleted += 1;
+                h.alive = false;
+                self.tracks[k].alive = false;
+                deleted += 1;
             }
         }
+        self.stats.tracks_deleted += deleted;
+        if deleted > 0 {
+            self.remove_dead_tracks();
+        }
+    }
+
+    /// Drop the dead 3-D tracks (and their hot fields), keeping the order of the rest.
+    fn remove_dead_tracks(&mut self) {
         self.tracks.retain(|t| t.alive);
+        self.hot.retain(|h| h.alive);
+        debug_assert_eq!(self.tracks.len(), self.hot.len());
+    }
+
+    /// After a change of track `ti`'s IMM (or of the fields `TrackHot` mirrors): refresh
+    /// its hot fields and drop its gating prediction.
+    fn imm_changed(&mut self, ti: usize) {
+        self.tracks[ti].gate_prior = None;
+        self.hot[ti] = TrackHot::of(&self.tracks[ti]);
     }
 
     /// Pairs `(a, b)`, `a < b`, of live tracks that could pass the merge test of
@@ -1682,7 +1726,9 @@ impl SpaceTracker {
                     let (keep, drop) = if keep_a { (a, b) } else { (b, a) };
                     let sats = self.tracks[drop].sats;
                     self.tracks[keep].sats |= sats;
+                    self.hot[keep].sats = self.tracks[keep].sats;
                     self.tracks[drop].alive = false;
+                    self.hot[drop].alive = false;
                     self.stats.tracks_merged += 1;
                     if drop == a {
                         break;
@@ -1690,13 +1736,19 @@ impl SpaceTracker {
                 }
             }
         }
-        self.tracks.retain(|t| t.alive);
+        self.remove_dead_tracks();
     }
 
     fn confirm_and_report(&mut self, t: f64, out: &mut Vec<TrackReport>) {
         for k in 0..self.tracks.len() {
+            let h = &mut self.hot[k];
+            let confirm = !h.confirmed && h.n_updates >= self.cfg.confirm_updates && h.sats.count_ones() >= 2;
+            if !confirm && (h.t_last_update != t || !h.confirmed) {
+                continue;
+            }
+            h.confirmed = true;
             let tr = &mut self.tracks[k];
-            if tr.id.is_none() && tr.n_updates >= self.cfg.confirm_updates && tr.sats.count_ones() >= 2 {
+            if confirm {
                 tr.id = Some(self.next_id);
                 self.next_id += 1;
                 self.stats.tracks_confirmed += 1;
@@ -1797,7 +1849,6 @@ impl SpaceTracker {
                     ok = false;
                 }
             }
-            tr.set_moments();
             if ok {
                 self.stats.oosm_applied += 1;
                 tr.n_updates += 1;
@@ -1805,6 +1856,7 @@ impl SpaceTracker {
             } else {
                 self.stats.refused_updates += 1;
             }
+            self.imm_changed(ti);
         }
     }
 
