@@ -563,16 +563,6 @@ impl AsMut<BiasCross> for BiasBlock {
     }
 }
 
-/// The outcome of [`SpaceTracker::compute_update`], applied to the track afterwards.
-struct Updated {
-    /// The posterior (or why there is none: the prediction or every mode's update failed).
-    post: Result<ImmState, crate::linalg::CovError>,
-    /// The track's new bias blocks (consider update), `None` to keep them.
-    bias: Option<Vec<BiasBlock>>,
-    /// The angle rates failed their gate and were left out.
-    rates_ignored: bool,
-}
-
 /// The pre-gate's per-track terms ([`Track3::pregate`]) from the moments' variance
 /// diagonal `gd` and the IMM.
 fn pregate_terms(gd: &StateVec, imm: &ImmState) -> (f64, f64, f64) {
@@ -1021,42 +1011,33 @@ impl SpaceTracker {
         // IMM predictions and gates of the candidates. (Independent per track; run in
         // parallel they were slower: a frame has too few candidates, see BENCHMARKS.md.)
         let n_pred = cands.iter().filter(|c| c.1.is_none()).count() as u64;
-        let gated: Vec<_> = cands
-            .iter()
-            .map(|(ti, reused)| {
-                let (prior, comb) = match reused {
-                    Some(comb) => (None, *comb),
-                    None => {
-                        let prior = self.tracks[*ti]
-                            .imm
-                            .predict(&self.cfg.imm, self.cfg.filter, &self.cfg.motion, t)
-                            .ok()?;
-                        let comb = prior.combined();
-                        (Some(prior), comb)
+        for (ti, reused) in cands {
+            let (prior, comb) = match reused {
+                Some(comb) => (None, comb),
+                None => {
+                    let Ok(prior) =
+                        self.tracks[ti].imm.predict(&self.cfg.imm, self.cfg.filter, &self.cfg.motion, t)
+                    else {
+                        continue;
+                    };
+                    let comb = prior.combined();
+                    if reuse_s > 0.0 {
+                        new_gate_priors.push((ti, comb));
                     }
-                };
-                let mut gates: Vec<(u32, f64, f64)> = Vec::new();
-                for (j, ang) in angs.iter().enumerate() {
-                    if let Ok(inn) = innovation(self.cfg.filter, &comb, ang)
-                        && inn.d2 <= self.cfg.gate_d2
-                    {
-                        let cost = inn.d2 + inn.s.ln_det() + 2.0 * (2.0 * std::f64::consts::PI).ln()
-                            - 2.0 * ln_clutter;
-                        gates.push((j as u32, inn.d2, cost));
-                    }
+                    (Some(prior), comb)
                 }
-                Some((*ti, prior, comb, gates))
-            })
-            .collect();
-        for (ti, prior, comb, gates) in gated.into_iter().flatten() {
-            if reuse_s > 0.0 && prior.is_some() {
-                new_gate_priors.push((ti, comb));
-            }
+            };
             let pi = priors.len() as u32;
-            for (j, d2, cost) in gates {
-                pairs.push((pi, j));
-                pair_d2.push(d2);
-                costs.push(cost);
+            for (j, ang) in angs.iter().enumerate() {
+                if let Ok(inn) = innovation(self.cfg.filter, &comb, ang)
+                    && inn.d2 <= self.cfg.gate_d2
+                {
+                    pairs.push((pi, j as u32));
+                    pair_d2.push(inn.d2);
+                    costs.push(
+                        inn.d2 + inn.s.ln_det() + 2.0 * (2.0 * std::f64::consts::PI).ln() - 2.0 * ln_clutter,
+                    );
+                }
             }
             priors.push((ti, prior, comb));
         }
@@ -1095,40 +1076,29 @@ impl SpaceTracker {
             self.clusters = clusters;
         }
         let frame_nadir = sat_vel.map(|v| nadir_frame(&sat_pos, &v));
-        // The updates of the assigned tracks (each detection goes to one track): computed
-        // from the tracks as they are, then applied in candidate order.
-        let todo: Vec<(usize, usize, u32, Option<ImmPrior>, Gaussian)> = priors
-            .into_iter()
-            .enumerate()
-            .filter_map(|(k, (ti, prior, comb))| assigned[k].map(|j| (k, ti, j, prior, comb)))
-            .collect();
-        let done: Vec<Updated> = todo
-            .iter()
-            .map(|(_, ti, j, prior, comb)| {
-                let tr = &self.tracks[*ti];
-                // A reused gating prediction is replaced by the exact one for the update.
-                let exact;
-                let (prior, comb) = match prior {
-                    Some(p) => (p, comb),
-                    None => match tr.imm.predict(&self.cfg.imm, self.cfg.filter, &self.cfg.motion, t) {
+        for (k, (ti, prior, comb)) in priors.iter().enumerate() {
+            let Some(j) = assigned[k] else { continue };
+            let ti = *ti;
+            // A reused gating prediction is replaced by the exact one for the update.
+            let exact;
+            let (prior, comb) = match prior {
+                Some(p) => (p, comb),
+                None => {
+                    match self.tracks[ti].imm.predict(&self.cfg.imm, self.cfg.filter, &self.cfg.motion, t) {
                         Ok(p) => {
                             let c = p.combined();
                             exact = (p, c);
                             (&exact.0, &exact.1)
                         }
-                        Err(e) => return Updated { post: Err(e), bias: None, rates_ignored: false },
-                    },
-                };
-                self.compute_update(tr, (prior, comb), &frame[*j as usize], sat_vel, frame_nadir.as_ref(), t)
-            })
-            .collect();
-        for ((k, ti, j, _, _), upd) in todo.iter().zip(done) {
-            let (k, ti, j) = (*k, *ti, *j);
-            if upd.rates_ignored {
-                self.stats.rates_ignored += 1;
-            }
+                        Err(_) => {
+                            self.stats.refused_updates += 1;
+                            continue;
+                        }
+                    }
+                }
+            };
             let det = &frame[j as usize];
-            match upd.post {
+            match self.update_track(ti, (prior, comb), det, sat_vel, frame_nadir.as_ref(), t) {
                 Ok(post) => {
                     used[j as usize] = true;
                     self.stats.updates_3d += 1;
@@ -1151,9 +1121,6 @@ impl SpaceTracker {
                         });
                     }
                     let tr = &mut self.tracks[ti];
-                    if let Some(b) = upd.bias {
-                        tr.bias = b;
-                    }
                     tr.imm = post;
                     tr.t_last_update = t;
                     tr.n_updates += 1;
@@ -1272,36 +1239,38 @@ impl SpaceTracker {
         self.confirm_and_report(t, out);
     }
 
-    /// The update of 3-D track `tr` (predicted to `t` in `prior`) with a detection,
-    /// without changing anything (the caller applies it).
-    /// With a pointing bias (or bias cross-covariances already on the track) this is
-    /// the consider update, which also gives the track's new bias blocks.
-    fn compute_update(
-        &self,
-        tr: &Track3,
+    /// Update 3-D track `ti` (predicted to `t` in `prior`) with a detection: the
+    /// posterior to store. With a pointing bias (or bias cross-covariances already on the
+    /// track) this is the consider update; the track's bias blocks are updated in place
+    /// on success and untouched on error.
+    fn update_track(
+        &mut self,
+        ti: usize,
         (prior, prior_comb): (&ImmPrior, &Gaussian),
         det: &Detection,
         sat_vel: Option<Vector3<f64>>,
         frame: Option<&nalgebra::Matrix3<f64>>,
         t: f64,
-    ) -> Updated {
+    ) -> Result<ImmState, crate::linalg::CovError> {
         let bv = if frame.is_some() { self.bias_var(det) } else { 0.0 };
         let (_, full_rates) = self.angle_meas(det, sat_vel, 0.0);
-        let (use_rates, rates_ignored) = match &full_rates {
+        let use_rates = match &full_rates {
             Some(rm) => {
                 let ok = innovation(self.cfg.filter, prior_comb, rm).is_ok_and(|i| i.d2 <= RATE_GATE_D2);
-                (ok, !ok)
+                if !ok {
+                    self.stats.rates_ignored += 1;
+                }
+                ok
             }
-            None => (false, false),
+            None => false,
         };
-        if bv <= 0.0 && tr.bias.is_empty() {
+        let filter = self.cfg.filter;
+        if bv <= 0.0 && self.tracks[ti].bias.is_empty() {
             let (ang, rates) = self.angle_meas(det, sat_vel, 0.0);
-            let rates = rates.filter(|_| use_rates);
-            let post = match &rates {
-                Some(rm) => prior.update(self.cfg.filter, rm),
-                None => prior.update(self.cfg.filter, &ang),
+            return match &rates.filter(|_| use_rates) {
+                Some(rm) => prior.update(filter, rm),
+                None => prior.update(filter, &ang),
             };
-            return Updated { post, bias: None, rates_ignored };
         }
         let (ang, rates) = self.angle_meas(det, sat_vel, bv);
         let rates = rates.filter(|_| use_rates);
@@ -1310,27 +1279,26 @@ impl SpaceTracker {
             _ => SMatrix::<f64, 2, 3>::zeros(),
         };
         let key = sensor_key(det.sat_id, det.sensor_id);
-        let mut blocks: Vec<BiasBlock> = Vec::with_capacity(tr.bias.len() + 1);
-        blocks.extend_from_slice(&tr.bias);
+        let blocks = &mut self.tracks[ti].bias;
         let mut own = blocks.iter().position(|b| b.key == key);
-        if own.is_none() && bv > 0.0 {
+        let added = own.is_none() && bv > 0.0;
+        if added {
             blocks.push(BiasBlock { key, last_t: t, c: BiasCross::zeros() });
             own = Some(blocks.len() - 1);
         }
         // A sensor without bias still updates the other blocks (its own block is zero).
-        let filter = self.cfg.filter;
         let res = match &rates {
             Some(rm) => {
                 let mut hb4 = SMatrix::<f64, 4, 3>::zeros();
                 hb4.fixed_view_mut::<2, 3>(0, 0).copy_from(&hb2);
-                prior.update_consider(filter, rm, &hb4, bv, &mut blocks, own)
+                prior.update_consider(filter, rm, &hb4, bv, blocks, own)
             }
-            None => prior.update_consider(filter, &ang, &hb2, bv, &mut blocks, own),
+            None => prior.update_consider(filter, &ang, &hb2, bv, blocks, own),
         };
-        let post = match res {
-            Ok(post) => post,
-            Err(e) => return Updated { post: Err(e), bias: None, rates_ignored },
-        };
+        if res.is_err() && added {
+            blocks.pop();
+        }
+        let post = res?;
         if let Some(b) = own.map(|i| &mut blocks[i]) {
             b.last_t = t;
         }
@@ -1342,7 +1310,7 @@ impl SpaceTracker {
                 .unwrap_or((0, &blocks[0]));
             blocks.remove(oldest);
         }
-        Updated { post: Ok(post), bias: Some(blocks), rates_ignored }
+        Ok(post)
     }
 
     fn update_los(&mut self, li: usize, det: &Detection, t: f64, xp: Vector4<f64>, pp: Matrix4<f64>) -> bool {
