@@ -563,8 +563,8 @@ impl AsMut<BiasCross> for BiasBlock {
     }
 }
 
-/// The pre-gate's per-track terms ([`Track3::pregate`]) from the moments' variance
-/// diagonal `gd` and the IMM.
+/// The pre-gate's per-track terms (`TrackHot::pos_sig`, `vel_sig`, `p_thrusting`) from
+/// the moments' variance diagonal `gd` and the IMM.
 fn pregate_terms(gd: &StateVec, imm: &ImmState) -> (f64, f64, f64) {
     ((gd[0] + gd[1] + gd[2]).sqrt(), (gd[3] + gd[4] + gd[5]).sqrt(), imm.prob_thrusting())
 }
