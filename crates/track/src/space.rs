@@ -658,6 +658,9 @@ pub struct SpaceTracker {
     /// thousands of short-lived angle tracks: a per-frame scan and compaction of all of
     /// them dominated raw-mode runs).
     los_index: std::collections::HashMap<u64, Vec<usize>>,
+    /// A lower bound of the last update time of the live angle tracks, s (exact after
+    /// each expiry scan of `maintain`, lowered when a track starts).
+    los_min_t: f64,
     /// The 3-D tracks, boxed so that removing one moves pointers, not the ~3 kB of
     /// every later track (deletions happen every few frames in a raid).
     #[allow(clippy::vec_box)]
@@ -700,6 +703,7 @@ impl SpaceTracker {
             ephem: Vec::new(),
             los: Vec::new(),
             los_index: std::collections::HashMap::new(),
+            los_min_t: f64::INFINITY,
             tracks: Vec::new(),
             hot: Vec::new(),
             next_uid: 0,
@@ -1375,6 +1379,7 @@ impl SpaceTracker {
             p[(2, 2)] = det.rate_var_rad2_s2[0];
             p[(3, 3)] = det.rate_var_rad2_s2[1];
         }
+        self.los_min_t = self.los_min_t.min(det.t_obs_s);
         self.los.push(LosTrack {
             sat: det.sat_id,
             sensor: det.sensor_id,
@@ -1566,20 +1571,30 @@ impl SpaceTracker {
     }
 
     fn maintain(&mut self, t: f64) {
-        let mut dead = 0usize;
-        for lt in self.los.iter_mut() {
-            if lt.alive && t - lt.t > self.cfg.los_max_coast_s {
-                lt.alive = false;
+        // Angle tracks: none can have coasted too long unless the oldest update time
+        // (`los_min_t`, a lower bound) has (`t - a <= t - b` for `a >= b` in floating
+        // point too), so the scan of all of them runs only then, not on every frame.
+        if t - self.los_min_t > self.cfg.los_max_coast_s {
+            let mut dead = 0usize;
+            let mut min_t = f64::INFINITY;
+            for lt in self.los.iter_mut() {
+                if lt.alive && t - lt.t > self.cfg.los_max_coast_s {
+                    lt.alive = false;
+                }
+                dead += usize::from(!lt.alive);
+                if lt.alive {
+                    min_t = min_t.min(lt.t);
+                }
             }
-            dead += usize::from(!lt.alive);
-        }
-        // Compact (and re-index) only once half the angle tracks are dead: every loop over
-        // `los` skips dead ones, and compaction keeps the live ones' order.
-        if dead > 0 && 2 * dead >= self.los.len() {
-            self.los.retain(|l| l.alive);
-            self.los_index.clear();
-            for (i, lt) in self.los.iter().enumerate() {
-                self.los_index.entry(sensor_key(lt.sat, lt.sensor)).or_default().push(i);
+            self.los_min_t = min_t;
+            // Compact (and re-index) only once half the angle tracks are dead: every loop
+            // over `los` skips dead ones, and compaction keeps the live ones' order.
+            if dead > 0 && 2 * dead >= self.los.len() {
+                self.los.retain(|l| l.alive);
+                self.los_index.clear();
+                for (i, lt) in self.los.iter().enumerate() {
+                    self.los_index.entry(sensor_key(lt.sat, lt.sensor)).or_default().push(i);
+                }
             }
         }
         let mut deleted = 0;
