@@ -37,6 +37,7 @@ use super::{gospa, ospa};
 use crate::assign::Lap;
 use crate::linalg::chi2_quantile;
 use nalgebra::{Matrix6, Vector6};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use tl_core::object::Phase;
@@ -296,35 +297,40 @@ fn associate(tracks: &[TrackSample], truth: &[TruthSample], gate: f64) -> BTreeM
     for (j, s) in truth.iter().enumerate() {
         by_t.entry(key(s.t_s)).or_default().1.push(j);
     }
-    let mut lap = Lap::new();
-    let mut cost = Vec::new();
-    for (_, (ti, gi, pairs)) in by_t.iter_mut() {
-        if ti.is_empty() || gi.is_empty() {
-            continue;
-        }
-        // rows = tracks, cols = truths + one dummy per track
-        let (nr, ng) = (ti.len(), gi.len());
-        let cols = ng + nr;
-        cost.clear();
-        cost.resize(nr * cols, f64::INFINITY);
-        for (r, &a) in ti.iter().enumerate() {
-            for (c, &b) in gi.iter().enumerate() {
-                let d = d3(&tracks[a].pos_m, &truth[b].pos_m);
-                if d <= gate {
-                    cost[r * cols + c] = d - 2.0 * gate; // prefer associating
+    // Each time is an independent assignment: solved in parallel (each time's pairs
+    // are the same whatever the thread count).
+    let mut times: Vec<&mut TimeAssoc> = by_t.values_mut().collect();
+    times.par_iter_mut().for_each_init(
+        || (Lap::new(), Vec::new()),
+        |(lap, cost), entry| {
+            let (ti, gi, pairs) = &mut **entry;
+            if ti.is_empty() || gi.is_empty() {
+                return;
+            }
+            // rows = tracks, cols = truths + one dummy per track
+            let (nr, ng) = (ti.len(), gi.len());
+            let cols = ng + nr;
+            cost.clear();
+            cost.resize(nr * cols, f64::INFINITY);
+            for (r, &a) in ti.iter().enumerate() {
+                for (c, &b) in gi.iter().enumerate() {
+                    let d = d3(&tracks[a].pos_m, &truth[b].pos_m);
+                    if d <= gate {
+                        cost[r * cols + c] = d - 2.0 * gate; // prefer associating
+                    }
+                }
+                cost[r * cols + ng + r] = 0.0;
+            }
+            if lap.solve(cost, nr, cols).is_ok() {
+                for r in 0..nr {
+                    let c = lap.col4row[r];
+                    if c < ng {
+                        pairs.push((ti[r], gi[c]));
+                    }
                 }
             }
-            cost[r * cols + ng + r] = 0.0;
-        }
-        if lap.solve(&cost, nr, cols).is_ok() {
-            for r in 0..nr {
-                let c = lap.col4row[r];
-                if c < ng {
-                    pairs.push((ti[r], gi[c]));
-                }
-            }
-        }
-    }
+        },
+    );
     by_t
 }
 
