@@ -253,8 +253,9 @@ pub struct ConsiderUpdate<const M: usize> {
 /// for any gain; with this `K` it equals `P - K S K^T`).
 ///
 /// The caller updates every cross-covariance block `C_m` of the state with
-/// `C_m+ = C_m - K (H C_m + [m is this sensor] b_var H_b)` (for an IMM, collapsed over
-/// the modes: [`crate::imm::ImmPrior::update_consider`]).
+/// `C_m+ = C_m - K (H C_m + [m is this sensor] b_var H_b)` ([`consider_cross_update`];
+/// for an IMM per mode, [`crate::imm::ImmPrior::update_consider_per_mode`], or collapsed
+/// over the modes, [`crate::imm::ImmPrior::update_consider_shared`]).
 pub fn update_consider<const M: usize>(
     g: &Gaussian,
     inn: &Innovation<M>,
@@ -283,6 +284,23 @@ pub fn update_consider<const M: usize>(
     let d2 = sf.mahalanobis2(&inn.nu);
     let ll = -0.5 * (d2 + sf.ln_det() + M as f64 * (2.0 * std::f64::consts::PI).ln());
     Ok(ConsiderUpdate { g: Gaussian { x, p }, k, h, d2, log_likelihood: ll })
+}
+
+/// The cross-covariance update of a consider update: block `c` (of the measuring sensor
+/// when `own`) after the update with gain `k` and state matrix `h`.
+pub fn consider_cross_update<const M: usize>(
+    c: &BiasCross,
+    k: &SMatrix<f64, NX, M>,
+    h: &SMatrix<f64, M, NX>,
+    hb: &SMatrix<f64, M, 3>,
+    b_var: f64,
+    own: bool,
+) -> BiasCross {
+    let mut d = matmul(h, c);
+    if own {
+        d += hb * b_var;
+    }
+    c - matmul(k, &d)
 }
 
 /// A 3-D Cartesian position measurement (radar-like sources, the peer benchmark).

@@ -14,8 +14,8 @@
 //! other modes in proportion to configured weights.
 
 use crate::filter::{
-    BiasCross, FilterKind, Gaussian, Innovation, MeasurementModel, innovation, predict_with_stm, update,
-    update_consider,
+    BiasCross, FilterKind, Gaussian, Innovation, MeasurementModel, consider_cross_update, innovation,
+    predict_with_stm, update, update_consider,
 };
 use crate::linalg::{CovError, guard_pd, matmul};
 use crate::motion::{ModelKind, MotionParams, NX, StateCov, StateVec};
@@ -160,6 +160,14 @@ pub struct ImmPrior {
     pub phi: [StateCov; MAX_MODES],
 }
 
+/// Per-mode cross-covariances of an IMM's states with one sensor's pointing bias.
+pub type ModeCross = [BiasCross; MAX_MODES];
+
+/// A zero [`ModeCross`] (a sensor not yet correlated with the track).
+pub fn zero_cross() -> ModeCross {
+    [SMatrix::zeros(); MAX_MODES]
+}
+
 impl ImmState {
     /// Start an IMM with every mode at the same Gaussian.
     pub fn new(cfg: &ImmConfig, t_s: f64, g: Gaussian) -> Self {
@@ -290,12 +298,69 @@ impl ImmPrior {
         Ok(ImmState { t_s: self.t_s, n, kinds: self.kinds, modes, mu })
     }
 
+    /// Carry per-mode cross-covariances `c` (of the posterior this prior was predicted
+    /// from) through the mixing and the prediction: `C_j = Phi_j sum_i mu_(i|j) C_i`.
+    pub fn propagate_cross(&self, c: &ModeCross) -> ModeCross {
+        let mut out = zero_cross();
+        for j in 0..self.n {
+            let mut m = BiasCross::zeros();
+            for i in 0..self.n {
+                if self.mix[j][i] != 0.0 {
+                    m += c[i] * self.mix[j][i];
+                }
+            }
+            out[j] = matmul(&self.phi[j], &m);
+        }
+        out
+    }
+
+    /// Update every mode with a measurement whose error is white (`m`'s `R`) plus
+    /// `H_b b` for the pointing bias `b` of the measuring sensor (variance `b_var` per
+    /// axis), by the consider (Schmidt-Kalman) update ([`update_consider`]), with one
+    /// cross-covariance block per mode and sensor. `cross` holds the prior
+    /// cross-covariances of the track's modes with each sensor bias it is correlated
+    /// with ([`Self::propagate_cross`]); `own` is the measuring sensor's block. On
+    /// success the blocks are updated in place; on error they are untouched.
+    pub fn update_consider_per_mode<const M: usize, Mm: MeasurementModel<M>>(
+        &self,
+        filter: FilterKind,
+        m: &Mm,
+        hb: &SMatrix<f64, M, 3>,
+        b_var: f64,
+        cross: &mut [ModeCross],
+        own: usize,
+    ) -> Result<ImmState, CovError> {
+        let n = self.n;
+        let mut modes = self.modes;
+        let mut ll = [f64::NEG_INFINITY; MAX_MODES];
+        let mut any = false;
+        for j in 0..n {
+            let Ok(inn) = innovation(filter, &self.modes[j], m) else { continue };
+            let Ok(u) = update_consider(&self.modes[j], &inn, hb, b_var, &cross[own][j]) else { continue };
+            modes[j] = u.g;
+            ll[j] = u.log_likelihood;
+            // Mode j's blocks depend only on mode j's prior blocks (read above): update
+            // them in place. A mode whose update fails leaves its blocks untouched, so
+            // if every mode fails nothing has changed.
+            for (bi, blk) in cross.iter_mut().enumerate() {
+                blk[j] = consider_cross_update(&blk[j], &u.k, &u.h, hb, b_var, bi == own);
+            }
+            any = true;
+        }
+        if !any {
+            return Err(CovError::NotPositiveDefinite);
+        }
+        let mu = posterior_probs(&self.c, &ll, n);
+        Ok(ImmState { t_s: self.t_s, n, kinds: self.kinds, modes, mu })
+    }
+
     /// Update every mode with a measurement whose error is white (`m`'s `R`) plus
     /// `H_b b` for the pointing bias `b` of the measuring sensor (variance `b_var` per
     /// axis), by the consider (Schmidt-Kalman) update ([`update_consider`]).
     ///
-    /// `cross` holds the cross-covariances of the track with each sensor bias it is
-    /// correlated with, one block per sensor shared by the modes (the moment-matched
+    /// The approximation of [`Self::update_consider_per_mode`] with one block per sensor
+    /// for all modes. `cross` holds the cross-covariances of the track with each sensor
+    /// bias it is correlated with, one block per sensor shared by the modes (the moment-matched
     /// cross-covariance of the combined state, `C = sum_j mu_j C_j`), at the time of the
     /// state this prior was predicted from; `own` is the measuring sensor's block (`None`:
     /// a sensor without a bias block, whose own block is zero). Mode `j` uses the prior
@@ -305,7 +370,7 @@ impl ImmPrior {
     /// `C+ = sum_j mu_j+ (I - K_j H_j) Phi_j C  -  [own] sum_j mu_j+ K_j H_b b_var`,
     /// one 8 x 8 map for all blocks (see docs/models/tracking.md). On success the blocks
     /// are updated in place; on error they are untouched.
-    pub fn update_consider<const M: usize, Mm: MeasurementModel<M>, B: AsMut<BiasCross>>(
+    pub fn update_consider_shared<const M: usize, Mm: MeasurementModel<M>, B: AsMut<BiasCross>>(
         &self,
         filter: FilterKind,
         m: &Mm,
@@ -538,7 +603,8 @@ mod tests {
             }
         }
         let mut blocks = [Blk(other0), Blk(own0)];
-        let post = prior.update_consider(FilterKind::Ekf, &ang, &hb, b_var, &mut blocks, Some(1)).unwrap();
+        let post =
+            prior.update_consider_shared(FilterKind::Ekf, &ang, &hb, b_var, &mut blocks, Some(1)).unwrap();
         let (mut own_x, mut other_x) = (BiasCross::zeros(), BiasCross::zeros());
         for j in 0..prior.n {
             let inn = innovation(FilterKind::Ekf, &prior.modes[j], &ang).unwrap();

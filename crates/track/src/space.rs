@@ -43,7 +43,7 @@ use crate::assign::{Clusters, Lap};
 use crate::filter::{
     AngleMeas, AngleRateMeas, BiasCross, FilterKind, Gaussian, MeasurementModel, innovation,
 };
-use crate::imm::{ImmConfig, ImmPrior, ImmState};
+use crate::imm::{ImmConfig, ImmPrior, ImmState, ModeCross, zero_cross};
 use crate::linalg::{SpdFactor, guard_pd};
 use crate::motion::{
     IX_DRAG, IX_THRUST, ModelKind, MotionParams, NX, StateCov, StateVec, process_noise, propagate_with_stm,
@@ -134,6 +134,24 @@ pub struct SpaceConfig {
     /// (Schmidt-Kalman); 0 treats the whole covariance as white. A run sets it per
     /// sensor from the payloads ([`SpaceTracker::set_pointing_bias`]).
     pub pointing_bias_urad: f64,
+    /// How the pointing-bias cross-covariances are kept with the IMM: `per-mode` (one
+    /// block per sensor and mode, carried through the IMM mixing: exact for the IMM's
+    /// mode-conditioned filters) or `shared` (one block per sensor, the moment-matched
+    /// cross-covariance collapsed at every update: about 9 times fewer operations per
+    /// block, for large raids; see docs/models/tracking.md for what it costs in
+    /// consistency).
+    pub bias_blocks: BiasBlocks,
+}
+
+/// [`SpaceConfig::bias_blocks`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BiasBlocks {
+    /// One block per sensor and IMM mode.
+    #[default]
+    PerMode,
+    /// One block per sensor, collapsed over the modes at every update.
+    Shared,
 }
 
 impl Default for SpaceConfig {
@@ -169,6 +187,7 @@ impl Default for SpaceConfig {
             merge_d2: 16.8,
             report_every_s: 0.0,
             pointing_bias_urad: 0.0,
+            bias_blocks: BiasBlocks::PerMode,
         }
     }
 }
@@ -552,14 +571,15 @@ struct BiasBlock {
     key: u64,
     /// Last time this sensor updated the track, s.
     last_t: f64,
-    /// Cross-covariance of the track's state with the sensor's bias, shared by the
-    /// IMM's modes (at the track's filter time).
-    c: BiasCross,
+    /// Cross-covariances of each IMM mode's state with the sensor's bias (at the track's
+    /// filter time); with [`BiasBlocks::Shared`] only the first is used.
+    c: ModeCross,
 }
 
 impl AsMut<BiasCross> for BiasBlock {
+    /// The shared block ([`BiasBlocks::Shared`]).
     fn as_mut(&mut self) -> &mut BiasCross {
-        &mut self.c
+        &mut self.c[0]
     }
 }
 
@@ -677,6 +697,8 @@ pub struct SpaceTracker {
     lap: Lap,
     clusters: Clusters,
     frame: Vec<Detection>,
+    /// Scratch for a per-mode consider update's propagated bias cross-covariances.
+    cross_scratch: Vec<ModeCross>,
     update_log: Option<Vec<UpdateRecord>>,
     /// Per-sensor pointing-bias standard deviations set by the caller, rad.
     bias_sigma: Vec<Vec<Option<f64>>>,
@@ -714,6 +736,7 @@ impl SpaceTracker {
             lap: Lap::new(),
             clusters: Clusters::default(),
             frame: Vec::new(),
+            cross_scratch: Vec::new(),
             update_log: None,
             bias_sigma: Vec::new(),
         })
@@ -1283,26 +1306,70 @@ impl SpaceTracker {
             _ => SMatrix::<f64, 2, 3>::zeros(),
         };
         let key = sensor_key(det.sat_id, det.sensor_id);
-        let blocks = &mut self.tracks[ti].bias;
-        let mut own = blocks.iter().position(|b| b.key == key);
-        let added = own.is_none() && bv > 0.0;
-        if added {
-            blocks.push(BiasBlock { key, last_t: t, c: BiasCross::zeros() });
-            own = Some(blocks.len() - 1);
-        }
-        // A sensor without bias still updates the other blocks (its own block is zero).
-        let res = match &rates {
-            Some(rm) => {
-                let mut hb4 = SMatrix::<f64, 4, 3>::zeros();
-                hb4.fixed_view_mut::<2, 3>(0, 0).copy_from(&hb2);
-                prior.update_consider(filter, rm, &hb4, bv, blocks, own)
+        let mut hb4 = SMatrix::<f64, 4, 3>::zeros();
+        hb4.fixed_view_mut::<2, 3>(0, 0).copy_from(&hb2);
+        let post = match self.cfg.bias_blocks {
+            BiasBlocks::Shared => {
+                let blocks = &mut self.tracks[ti].bias;
+                let own = blocks.iter().position(|b| b.key == key);
+                let added = own.is_none() && bv > 0.0;
+                if added {
+                    blocks.push(BiasBlock { key, last_t: t, c: zero_cross() });
+                }
+                let own = if added { Some(blocks.len() - 1) } else { own };
+                // A sensor without bias still updates the other blocks (its own is zero).
+                let res = match &rates {
+                    Some(rm) => prior.update_consider_shared(filter, rm, &hb4, bv, blocks, own),
+                    None => prior.update_consider_shared(filter, &ang, &hb2, bv, blocks, own),
+                };
+                if res.is_err() && added {
+                    blocks.pop();
+                }
+                res?
             }
-            None => prior.update_consider(filter, &ang, &hb2, bv, blocks, own),
+            BiasBlocks::PerMode => {
+                let tr = &self.tracks[ti];
+                let mut cross = std::mem::take(&mut self.cross_scratch);
+                cross.clear();
+                cross.extend(tr.bias.iter().map(|b| prior.propagate_cross(&b.c)));
+                let mut own = tr.bias.iter().position(|b| b.key == key);
+                if own.is_none() && bv > 0.0 {
+                    cross.push(zero_cross());
+                    own = Some(cross.len() - 1);
+                }
+                // A sensor without bias still updates the other blocks: its own block is
+                // a dummy (H_b = 0).
+                let (own_i, dummy) = match own {
+                    Some(i) => (i, false),
+                    None => {
+                        cross.push(zero_cross());
+                        (cross.len() - 1, true)
+                    }
+                };
+                let res = match &rates {
+                    Some(rm) => prior.update_consider_per_mode(filter, rm, &hb4, bv, &mut cross, own_i),
+                    None => prior.update_consider_per_mode(filter, &ang, &hb2, bv, &mut cross, own_i),
+                };
+                if res.is_ok() {
+                    if dummy {
+                        cross.pop();
+                    }
+                    let blocks = &mut self.tracks[ti].bias;
+                    let n_old = blocks.len();
+                    for (i, c) in cross.iter().enumerate() {
+                        if i < n_old {
+                            blocks[i].c = *c;
+                        } else {
+                            blocks.push(BiasBlock { key, last_t: t, c: *c });
+                        }
+                    }
+                }
+                self.cross_scratch = cross;
+                res?
+            }
         };
-        if res.is_err() && added {
-            blocks.pop();
-        }
-        let post = res?;
+        let blocks = &mut self.tracks[ti].bias;
+        let own = blocks.iter().position(|b| b.key == key);
         if let Some(b) = own.map(|i| &mut blocks[i]) {
             b.last_t = t;
         }
@@ -1542,9 +1609,13 @@ impl SpaceTracker {
             let Some((sp, sv)) = self.ephem.get(lt.sat as usize).and_then(|e| e.at(t)) else { continue };
             let hb = bias_map(&rays[k].ray.dir, &nadir_frame(&sp, &sv));
             let c3 = fix.angle_sens_m_rad[k] * hb * lt.bias_var;
-            let mut c = BiasCross::zeros();
-            c.fixed_view_mut::<3, 3>(0, 0).copy_from(&c3);
-            bias.push(BiasBlock { key: sensor_key(lt.sat, lt.sensor), last_t: t, c });
+            let mut blk = BiasCross::zeros();
+            blk.fixed_view_mut::<3, 3>(0, 0).copy_from(&c3);
+            bias.push(BiasBlock {
+                key: sensor_key(lt.sat, lt.sensor),
+                last_t: t,
+                c: [blk; crate::imm::MAX_MODES],
+            });
         }
         let imm = ImmState::new(&self.cfg.imm, t, Gaussian { x, p });
         self.tracks.push(Box::new(Track3 {
