@@ -15,9 +15,8 @@
 //! of the mean is then under 0.5, and the bands below (a factor of 2 above, 4 below)
 //! catch a regression to over-confidence (NEES in the tens or hundreds, as the tracker
 //! had before the pointing bias, the boost noise and the angle-rate gate) or to gross
-//! under-confidence. As of this commit: 720 samples, mean 2.70, median 2.14, 0.3 %
-//! above the 99 % point (3.31 / 2.14 / 1.0 % with per-mode pointing-bias blocks before
-//! 2026-11-27; scored by provenance; by the assignment it was 702 samples,
+//! under-confidence. As of this commit: 720 samples, mean 3.31, median 2.14, 1.0 %
+//! above the 99 % point (scored by provenance; by the assignment it was 702 samples,
 //! mean 3.27, median 2.10, before the reentry process noise): the boost covariance is
 //! conservative by a factor of about 2 here (with the boost noise at 5 instead of 20 m^2/s^3 the mean was still only 3.2,
 //! so most of the margin comes from elsewhere; not yet understood).
@@ -149,20 +148,18 @@ fn pooled(p: &scenario::Prepared, phase: &str) -> (u64, f64, f64, f64) {
 }
 
 /// Midcourse and reentry, scored by provenance. Midcourse uses the boost test's bands
-/// (as of this commit: 5,124 samples, mean 4.96, median 3.47, 3.2 % above the 99 % point,
-/// 4.62 / 3.51 / 2.6 % with per-mode pointing-bias blocks;
+/// (as of this commit: 5,124 samples, mean 4.62, median 3.51, 2.6 % above the 99 % point;
 /// the samples of one seed come from one or two tracks over ~800 s, so they are worth
 /// far fewer independent ones, and each seed's pointing-bias draw moves its mean
 /// between 2.9 and 6.8).
 ///
 /// Reentry (mostly the IRBM's last spent stage, whose inverse ballistic coefficient
 /// 1.5e-2 m^2/kg is 7 sigma from the tracker's prior, and its reentry vehicle) is not
-/// yet consistent in the tail: as of this commit 1,058 samples, mean 18.0, median 4.53,
-/// 16.8 % above the 99 % point (17.3 / 4.25 / 15.1 % with per-mode pointing-bias
-/// blocks). The bands below are a guard against regression: before the reentry process
-/// noise of docs/models/tracking.md (the relative random walk of k and the drag left out
-/// by the ballistic model) the same runs gave 1,085 samples, mean 39.7, median 5.32,
-/// 23.4 % above.
+/// yet consistent in the tail: as of this commit 1,058 samples, mean 17.3, median 4.25,
+/// 15.1 % above the 99 % point. The bands below are a guard against regression: before
+/// the reentry process noise of docs/models/tracking.md (the relative random walk of k
+/// and the drag left out by the ballistic model) the same runs gave 1,085 samples,
+/// mean 39.7, median 5.32, 23.4 % above.
 #[test]
 fn midcourse_and_reentry_nees_by_provenance() {
     let p = scenario::load(&scenario::Source::builtin("track-consistency-irbm", SCENARIO_IRBM))
