@@ -2022,4 +2022,14 @@ mod tests {
         let e = cfg.validate("tracker.space").unwrap_err().to_string();
         assert!(e.contains("tracker.space.gate_reuse_s") && e.contains('2'), "{e}");
     }
+
+    /// `bias_blocks` takes its two names and refuses others naming both.
+    #[test]
+    fn bias_blocks_parse_and_refuse_unknown_names() {
+        let cfg: SpaceConfig = toml::from_str("bias_blocks = \"shared\"").unwrap();
+        assert_eq!(cfg.bias_blocks, BiasBlocks::Shared);
+        assert_eq!(SpaceConfig::default().bias_blocks, BiasBlocks::PerMode);
+        let e = toml::from_str::<SpaceConfig>("bias_blocks = \"shard\"").unwrap_err().to_string();
+        assert!(e.contains("shard") && e.contains("per-mode") && e.contains("shared"), "{e}");
+    }
 }
