@@ -363,6 +363,35 @@ pub struct Products {
     pub pos_sigma_max_m: f64,
 }
 
+/// A launch and impact computation that [`ProductState::step_deferred`] found due: pure
+/// ([`ProductJob::compute`]), so a batch of them can run in parallel, then applied to
+/// the state it came from ([`ProductState::apply`]).
+#[derive(Clone, Copy, Debug)]
+pub struct ProductJob {
+    t_s: f64,
+    g: Gaussian,
+    /// Back-propagate a launch estimate too (first stage, boosting).
+    launch: bool,
+}
+
+/// What a [`ProductJob`] gives: the launch estimate (if one was asked for and found) and
+/// the impact estimate.
+pub type ProductResult = (Option<LaunchEstimate>, Option<ImpactEstimate>);
+
+impl ProductJob {
+    /// The estimates (the costly part of the products: cubature points integrated to
+    /// the ground).
+    pub fn compute(
+        &self,
+        params: &MotionParams,
+        cfg: &ProductsConfig,
+        earth: &EarthRotation,
+    ) -> ProductResult {
+        let launch = if self.launch { estimate_launch(&self.g, self.t_s, params, cfg, earth) } else { None };
+        (launch, predict_impact(&self.g, self.t_s, params, cfg, earth))
+    }
+}
+
 impl ProductState {
     /// Advance the phase machine with a new estimate (after an update at `t_s`, with
     /// boost-mode probability `p_boost`) and recompute launch/impact if due.
@@ -375,6 +404,56 @@ impl ProductState {
         cfg: &ProductsConfig,
         earth: &EarthRotation,
     ) -> Products {
+        let (p, job) = self.step_deferred(t_s, g, p_boost, cfg);
+        match job {
+            Some(job) => {
+                self.apply(&job.compute(params, cfg, earth));
+                self.with_estimates(p, cfg)
+            }
+            None => p,
+        }
+    }
+
+    /// Keep a launch/impact result: the launch estimate if its time spread is no wider
+    /// than the kept one's, the impact estimate always.
+    pub fn apply(&mut self, r: &ProductResult) {
+        if let Some(l) = r.0
+            && self.launch.is_none_or(|k| l.t_std_s <= k.t_std_s)
+        {
+            self.launch = Some(l);
+        }
+        self.impact = r.1;
+    }
+
+    /// `p` with this state's launch and impact estimates and the class guess from them.
+    pub fn with_estimates(&self, mut p: Products, cfg: &ProductsConfig) -> Products {
+        p.launch = self.launch;
+        p.impact = self.impact;
+        let range = match (&self.launch, &self.impact) {
+            (Some(l), Some(i)) => Some(geodesic_distance_m(
+                &Geodetic::from_deg(l.lat_deg, l.lon_deg, 0.0),
+                &Geodetic::from_deg(i.lat_deg, i.lon_deg, 0.0),
+            )),
+            _ => None,
+        };
+        let boost_dur = match (p.burnout_s, &self.launch) {
+            (Some(b), Some(l)) => Some(b - l.t_launch_s),
+            _ => None,
+        };
+        p.class_guess = if p.burnout_s.is_some() { class_guess(range, boost_dur, cfg) } else { "unknown" };
+        p
+    }
+
+    /// [`Self::step`] without the launch/impact computation: the products with the
+    /// estimates as they are, and the computation if one is due (apply its result, then
+    /// refresh the products of this and any later step with [`Self::with_estimates`]).
+    pub fn step_deferred(
+        &mut self,
+        t_s: f64,
+        g: &Gaussian,
+        p_boost: f64,
+        cfg: &ProductsConfig,
+    ) -> (Products, Option<ProductJob>) {
         let thrust = g.x[IX_THRUST];
         if self.boosting {
             if p_boost < cfg.boost_off_prob {
@@ -416,20 +495,12 @@ impl ProductState {
             self.last_boost_s = Some(t_s);
         }
         let due = self.last_calc_s.is_none_or(|l| t_s - l >= cfg.compute_every_s);
-        if due {
+        let job = due.then(|| {
             self.last_calc_s = Some(t_s);
             // Back-propagation assumes one motor burning since launch: first stage only.
-            if self.boosting
-                && !self.post_boost
-                && self.stage == 1
-                && thrust > 1.0
-                && let Some(l) = estimate_launch(g, t_s, params, cfg, earth)
-                && self.launch.is_none_or(|k| l.t_std_s <= k.t_std_s)
-            {
-                self.launch = Some(l);
-            }
-            self.impact = predict_impact(g, t_s, params, cfg, earth);
-        }
+            let launch = self.boosting && !self.post_boost && self.stage == 1 && thrust > 1.0;
+            ProductJob { t_s, g: *g, launch }
+        });
         let r = Vector3::new(g.x[0], g.x[1], g.x[2]);
         let v = Vector3::new(g.x[3], g.x[4], g.x[5]);
         let alt = approx_altitude_m(&r);
@@ -442,27 +513,16 @@ impl ProductState {
         };
         let pos_cov = g.p.fixed_view::<3, 3>(0, 0).into_owned();
         let sig = SymmetricEigen::new(pos_cov).eigenvalues.max().max(0.0).sqrt();
-        let range = match (&self.launch, &self.impact) {
-            (Some(l), Some(i)) => Some(geodesic_distance_m(
-                &Geodetic::from_deg(l.lat_deg, l.lon_deg, 0.0),
-                &Geodetic::from_deg(i.lat_deg, i.lon_deg, 0.0),
-            )),
-            _ => None,
-        };
-        let boost_dur = match (self.boost_start_s, self.burnout_s, &self.launch) {
-            (_, Some(b), Some(l)) => Some(b - l.t_launch_s),
-            _ => None,
-        };
-        let class = if self.burnout_s.is_some() { class_guess(range, boost_dur, cfg) } else { "unknown" };
-        Products {
+        let p = Products {
             phase,
-            launch: self.launch,
+            launch: None,
             burnout_s: self.burnout_s,
-            impact: self.impact,
-            class_guess: class,
+            impact: None,
+            class_guess: "unknown",
             fire_control_quality: sig < cfg.fcq_pos_sigma_m,
             pos_sigma_max_m: sig,
-        }
+        };
+        (self.with_estimates(p, cfg), job)
     }
 }
 
@@ -520,5 +580,57 @@ mod tests {
         }
         // Linear regime: 10x the velocity sigma gives ~10x the ellipse.
         assert!((sizes[1] / sizes[0] - 10.0).abs() < 0.5, "{sizes:?}");
+    }
+
+    /// Deferring the launch/impact computation (compute later, apply, refresh the
+    /// products made meanwhile) gives the products of computing it when due: a boosting
+    /// track whose estimate is stepped every second, products due every 2.5 s.
+    #[test]
+    fn deferred_products_equal_immediate_ones() {
+        let earth = EarthRotation::with_angle(0.0, 7.292115e-5);
+        let params = MotionParams::default();
+        let cfg = ProductsConfig { compute_every_s: 2.5, ..ProductsConfig::default() };
+        let mut x = StateVec::zeros();
+        x[0] = tl_core::consts::WGS84_A_M + 60_000.0;
+        x[3] = 1_500.0;
+        x[4] = 1_200.0;
+        x[IX_THRUST] = 30.0;
+        let mut p = StateCov::identity() * 100.0;
+        p[(IX_DRAG, IX_DRAG)] = 1e-8;
+        let (mut now, mut later) = (ProductState::default(), ProductState::default());
+        let mut pending: Option<ProductJob> = None;
+        let mut made: Vec<Products> = Vec::new();
+        let mut expected: Vec<Products> = Vec::new();
+        let mut computed = 0;
+        for k in 0..12 {
+            let t = 100.0 + k as f64;
+            let mut g = Gaussian { x, p };
+            g.x[0] += 1_000.0 * k as f64;
+            g.x[1] += 1_200.0 * k as f64;
+            let p_boost = if k < 8 { 0.95 } else { 0.01 };
+            expected.push(now.step(t, &g, p_boost, &params, &cfg, &earth));
+            let (prod, job) = later.step_deferred(t, &g, p_boost, &cfg);
+            if let Some(job) = job {
+                if let Some(prev) = pending.take() {
+                    later.apply(&prev.compute(&params, &cfg, &earth));
+                }
+                pending = Some(job);
+                computed += 1;
+            }
+            made.push(prod);
+            // Resolve every third step (a "release").
+            if k % 3 == 2 {
+                if let Some(job) = pending.take() {
+                    later.apply(&job.compute(&params, &cfg, &earth));
+                }
+                for m in made.iter_mut() {
+                    *m = later.with_estimates(*m, &cfg);
+                }
+                assert_eq!(made, expected[expected.len() - made.len()..], "step {k}");
+                made.clear();
+            }
+        }
+        assert_eq!(now, later);
+        assert!(computed >= 4 && now.impact.is_some() && now.launch.is_some(), "{computed} {now:?}");
     }
 }

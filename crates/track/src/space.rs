@@ -48,7 +48,7 @@ use crate::linalg::{SpdFactor, guard_pd};
 use crate::motion::{
     IX_DRAG, IX_THRUST, ModelKind, MotionParams, NX, StateCov, StateVec, process_noise, propagate_with_stm,
 };
-use crate::products::{ProductState, Products, ProductsConfig};
+use crate::products::{ProductJob, ProductResult, ProductState, Products, ProductsConfig};
 use crate::triangulate::{RateRay, Ray, triangulate, velocity_from_rates};
 use nalgebra::{Matrix2, Matrix4, SMatrix, Vector2, Vector3, Vector4};
 use serde::{Deserialize, Serialize};
@@ -510,6 +510,9 @@ struct Track3 {
     last_report: Option<f64>,
     products: ProductState,
     last_products: Option<Products>,
+    /// Index in `SpaceTracker::product_jobs` of this track's launch/impact computation
+    /// not yet applied (within one `release`).
+    product_job: Option<usize>,
     alive: bool,
     /// Cross-covariances of the modes with the pointing biases of the sensors that
     /// observed the track (consider parameters), most recent last.
@@ -697,6 +700,13 @@ pub struct SpaceTracker {
     lap: Lap,
     clusters: Clusters,
     frame: Vec<Detection>,
+    /// Launch/impact computations found due during the current `release`, run together
+    /// (in parallel) at its end, with the state of their track when they were due and
+    /// (if already run) their result.
+    product_jobs: Vec<(ProductJob, ProductState, Option<ProductResult>)>,
+    /// Reports made during the current `release` whose products await a job: (index in
+    /// the output, job).
+    product_patches: Vec<(usize, usize)>,
     /// Scratch for a per-mode consider update's propagated bias cross-covariances.
     cross_scratch: Vec<ModeCross>,
     update_log: Option<Vec<UpdateRecord>>,
@@ -737,6 +747,8 @@ impl SpaceTracker {
             clusters: Clusters::default(),
             frame: Vec::new(),
             cross_scratch: Vec::new(),
+            product_jobs: Vec::new(),
+            product_patches: Vec::new(),
             update_log: None,
             bias_sigma: Vec::new(),
         })
@@ -902,6 +914,46 @@ impl SpaceTracker {
             self.frame = frame;
             i = j;
         }
+        self.resolve_products(out);
+    }
+
+    /// Run the launch/impact computations found due during this `release` (in parallel:
+    /// each is a pure function of its track's estimate, ~16 cubature trajectories to the
+    /// ground), apply them to their tracks in order and refresh the products of the
+    /// reports made since they were due. The same bytes as computing each one when due,
+    /// for any number of threads.
+    fn resolve_products(&mut self, out: &mut [TrackReport]) {
+        if self.product_jobs.is_empty() {
+            return;
+        }
+        use rayon::prelude::*;
+        let (motion, products, earth) = (&self.cfg.motion, &self.cfg.products, &self.earth);
+        let results: Vec<ProductResult> = self
+            .product_jobs
+            .par_iter()
+            .map(|(job, _, done)| done.unwrap_or_else(|| job.compute(motion, products, earth)))
+            .collect();
+        let after: Vec<ProductState> = self
+            .product_jobs
+            .iter()
+            .zip(&results)
+            .map(|((_, state, _), r)| {
+                let mut st = state.clone();
+                st.apply(r);
+                st
+            })
+            .collect();
+        for &(oi, k) in &self.product_patches {
+            out[oi].products = after[k].with_estimates(out[oi].products, products);
+        }
+        for tr in self.tracks.iter_mut() {
+            if let Some(k) = tr.product_job.take() {
+                tr.products.apply(&results[k]);
+                tr.last_products = tr.last_products.map(|p| tr.products.with_estimates(p, products));
+            }
+        }
+        self.product_jobs.clear();
+        self.product_patches.clear();
     }
 
     fn ephem_mut(&mut self, sat: u32) -> &mut Ephem {
@@ -1630,6 +1682,7 @@ impl SpaceTracker {
             last_report: None,
             products: ProductState::default(),
             last_products: None,
+            product_job: None,
             alive: true,
             bias,
         }));
@@ -1818,11 +1871,27 @@ impl SpaceTracker {
             }
             let g = tr.imm.combined();
             let pb = tr.imm.prob_thrusting();
-            let prod = tr.products.step(t, &g, pb, &self.cfg.motion, &self.cfg.products, &self.earth);
+            // The launch/impact computation, when due, runs at the end of the release
+            // (`resolve_products`), which also refreshes these products.
+            let (prod, job) = tr.products.step_deferred(t, &g, pb, &self.cfg.products);
+            if let Some(job) = job {
+                if let Some(k) = tr.product_job {
+                    // Due again before the previous one was applied (`compute_every_s`
+                    // shorter than a release): apply that one now.
+                    let r = self.product_jobs[k].0.compute(&self.cfg.motion, &self.cfg.products, &self.earth);
+                    tr.products.apply(&r);
+                    self.product_jobs[k].2 = Some(r);
+                }
+                tr.product_job = Some(self.product_jobs.len());
+                self.product_jobs.push((job, tr.products.clone(), None));
+            }
             tr.last_products = Some(prod);
             let due = tr.last_report.is_none_or(|l| t - l >= self.cfg.report_every_s);
             if due {
                 tr.last_report = Some(t);
+                if let Some(k) = tr.product_job {
+                    self.product_patches.push((out.len(), k));
+                }
                 out.push(make_report(tr, &g, t, true, prod));
             }
         }
