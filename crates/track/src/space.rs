@@ -1363,12 +1363,12 @@ impl SpaceTracker {
         let post = match self.cfg.bias_blocks {
             BiasBlocks::Shared => {
                 let blocks = &mut self.tracks[ti].bias;
-                let own = blocks.iter().position(|b| b.key == key);
+                let mut own = blocks.iter().position(|b| b.key == key);
                 let added = own.is_none() && bv > 0.0;
                 if added {
                     blocks.push(BiasBlock { key, last_t: t, c: zero_cross() });
+                    own = Some(blocks.len() - 1);
                 }
-                let own = if added { Some(blocks.len() - 1) } else { own };
                 // A sensor without bias still updates the other blocks (its own is zero).
                 let res = match &rates {
                     Some(rm) => prior.update_consider_shared(filter, rm, &hb4, bv, blocks, own),
@@ -1421,8 +1421,7 @@ impl SpaceTracker {
             }
         };
         let blocks = &mut self.tracks[ti].bias;
-        let own = blocks.iter().position(|b| b.key == key);
-        if let Some(b) = own.map(|i| &mut blocks[i]) {
+        if let Some(b) = blocks.iter_mut().find(|b| b.key == key) {
             b.last_t = t;
         }
         if blocks.len() > MAX_BIAS_BLOCKS {
