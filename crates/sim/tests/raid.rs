@@ -158,3 +158,61 @@ fn a_slice_of_raid_100_runs_deterministically() {
     let c = go("c", 2, &again);
     assert!(files(&a.out_dir) == files(&c.out_dir), "the run folder does not rerun to the same bytes");
 }
+
+/// The tracker's pre-gate index is a speed setting only: a reduced raid-100 (32
+/// launches, the first 300 s) gives the same bytes with the index (the default, and a
+/// fine one) and without it; the index served a good part of the frames, and on each
+/// of them returned every track that passed the pre-gate (checked against a full scan).
+#[test]
+fn the_pregate_index_changes_nothing_but_speed() {
+    let src = builtin::get("raid-100").unwrap().source();
+    let mut s = parse(&src).unwrap();
+    s.duration_s = 300.0;
+    for g in s.launch_groups.iter_mut() {
+        g.count = 8;
+        g.window_s = 120.0;
+    }
+    let base = tempfile::tempdir().unwrap();
+    let go = |name: &str, grid_km: f64| {
+        let mut s = s.clone();
+        s.tracker.space.pregate_grid_km = grid_km;
+        s.tracker.space.pregate_grid_check = true;
+        let p = prepare(s, &src).unwrap();
+        let mut o = RunOptions::new(base.path().join(name));
+        o.threads = Some(2);
+        run(&p, &o).unwrap()
+    };
+    let on = go("on", 300.0);
+    let fine = go("fine", 60.0);
+    let off = go("off", 0.0);
+    let stat =
+        |r: &tl_sim::run::RunReport, k: &str| r.summary.stages["tracks"]["tracker"][k].as_u64().unwrap();
+    let frames = stat(&on, "frames");
+    let indexed = stat(&on, "pregate_indexed_frames");
+    let cands = stat(&on, "pregate_index_candidates");
+    let tracks_started = stat(&on, "tracks_started");
+    eprintln!("frames {frames}, indexed {indexed}, candidates {cands}, tracks started {tracks_started}");
+    assert!(indexed * 4 > frames, "the index served {indexed} of {frames} frames");
+    assert_eq!(stat(&off, "pregate_indexed_frames"), 0);
+    // Every track the pre-gate passed was among the index's candidates.
+    assert_eq!((stat(&on, "pregate_index_misses"), stat(&fine, "pregate_index_misses")), (0, 0));
+    // Everything but the index's own counters and the setting (in the run folder's
+    // `scenario.toml`) is the same.
+    let strip = |r: &tl_sim::run::RunReport| {
+        let mut v = files(&r.out_dir);
+        v.retain(|(name, _)| name != "scenario.toml");
+        for (name, bytes) in v.iter_mut() {
+            if name == "summary.json" {
+                let mut j: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+                let t = j["stages"]["tracks"]["tracker"].as_object_mut().unwrap();
+                t.remove("pregate_indexed_frames");
+                t.remove("pregate_index_candidates");
+                t.remove("pregate_index_misses");
+                *bytes = serde_json::to_vec(&j).unwrap();
+            }
+        }
+        v
+    };
+    assert!(strip(&on) == strip(&off), "the index changed the results");
+    assert!(strip(&fine) == strip(&off), "a fine index changed the results");
+}

@@ -30,6 +30,7 @@ pub mod assign;
 pub mod cartesian;
 pub mod config;
 pub mod filter;
+pub mod grid;
 pub mod imm;
 pub mod linalg;
 pub mod metrics;

@@ -43,6 +43,7 @@ use crate::assign::{Clusters, Lap};
 use crate::filter::{
     AngleMeas, AngleRateMeas, BiasCross, FilterKind, Gaussian, MeasurementModel, innovation,
 };
+use crate::grid::RayGrid;
 use crate::imm::{ImmConfig, ImmPrior, ImmState, ModeCross, zero_cross};
 use crate::linalg::{SpdFactor, guard_pd};
 use crate::motion::{
@@ -141,6 +142,16 @@ pub struct SpaceConfig {
     /// block, for large raids; see docs/models/tracking.md for what it costs in
     /// consistency).
     pub bias_blocks: BiasBlocks,
+    /// Cell side of the pre-gate's spatial index of the 3-D tracks, km (0: no index,
+    /// every frame tests every track). A speed setting only: the index returns every
+    /// track the pre-gate could pass (see [`crate::grid`]), so the results are the same
+    /// bytes with any cell size or none. Without it the per-frame cost grows with the
+    /// number of live tracks (about 14,000 in a 1,000-launch raid).
+    pub pregate_grid_km: f64,
+    /// Check the pre-gate index on every frame it serves: also test every track and
+    /// count those the index missed in `pregate_index_misses` (must stay 0). For
+    /// testing; as slow as no index.
+    pub pregate_grid_check: bool,
 }
 
 /// [`SpaceConfig::bias_blocks`].
@@ -188,6 +199,8 @@ impl Default for SpaceConfig {
             report_every_s: 0.0,
             pointing_bias_urad: 0.0,
             bias_blocks: BiasBlocks::PerMode,
+            pregate_grid_km: 300.0,
+            pregate_grid_check: false,
         }
     }
 }
@@ -235,6 +248,11 @@ impl SpaceConfig {
         positive("merge_d2", self.merge_d2).map_err(f)?;
         non_negative("report_every_s", self.report_every_s).map_err(f)?;
         in_range("pointing_bias_urad", self.pointing_bias_urad, 0.0, 1e5).map_err(f)?;
+        if self.pregate_grid_km != 0.0 {
+            in_range("pregate_grid_km", self.pregate_grid_km, 10.0, 20_000.0).map_err(|e| {
+                FieldError::new(e.field, e.value, "0 (no index) or 10 to 20000 km").within(prefix)
+            })?;
+        }
         Ok(())
     }
 }
@@ -290,6 +308,15 @@ pub struct SpaceStats {
     /// 3-D track predictions for gating (a track passing the pre-gate of a frame): the
     /// main cost driver, against `updates_3d`.
     pub gating_predictions: u64,
+    /// Frames whose pre-gate took its candidates from the spatial index
+    /// ([`SpaceConfig::pregate_grid_km`]; the others test every track).
+    pub pregate_indexed_frames: u64,
+    /// Candidates the spatial index returned over those frames (tracks then tested
+    /// by the pre-gate).
+    pub pregate_index_candidates: u64,
+    /// Tracks that passed the pre-gate but that the index did not return, counted only
+    /// with [`SpaceConfig::pregate_grid_check`] (a bug if not 0).
+    pub pregate_index_misses: u64,
     /// Detections used to update 3-D tracks.
     pub updates_3d: u64,
     /// Detections used by 2-D angle tracks.
@@ -630,6 +657,187 @@ const PREGATE_AIR_TOP_RADIUS_M: f64 = 6_356_752.0 + 150_000.0;
 /// Thrusting-mode probability below which the pre-gate treats a track as ballistic.
 const PREGATE_MAX_THRUSTING_PROB: f64 = 0.01;
 
+/// The pre-gate index holds the tracks within this shell of geocentric radii, m
+/// (from 150 km below the WGS84 polar radius to 2,000 km above the equatorial one);
+/// those beyond it are tested on every frame.
+const GRID_SHELL_M: [f64; 2] = [6_356_752.0 - 150e3, 6_378_137.0 + 2_000e3];
+/// Entries of the pre-gate index hold for frames this long after its build, s; it is
+/// then built afresh (entries of changed tracks pile up until then).
+const GRID_WINDOW_S: f64 = 0.5;
+/// Room in each entry for the pre-gate's angular slack times the track's range, m:
+/// for a track that may be thrusting or may enter the air (slack 1 mrad), 1 mrad at
+/// 20,000 km; for the others (slack: the frame's noise), 3 km (e.g. 5 sigma of 30 urad
+/// at 20,000 km). 20,000 km is the longest range from a LEO satellite (below 11,600 km
+/// from the Earth's centre) across the shell; frames whose slacks exceed these (those
+/// of higher satellites, GEO and HEO: about 1 % of a raid's) scan all tracks.
+const GRID_PAD_M: [f64; 2] = [3e3, 20e3];
+/// An entered track is entered again when a change takes it out of its entry; entries
+/// are made this much wider than needed, m, so that most updates stay inside.
+const GRID_MARGIN_M: f64 = 5e3;
+/// Below this many tracks the full scan is cheaper than the index.
+const GRID_MIN_TRACKS: usize = 64;
+
+/// The pre-gate's multiple of the predicted standard deviations: the gate's sigma
+/// multiple with a margin (5 for the default gate of 13.8).
+fn pregate_k(gate_d2: f64) -> f64 {
+    (1.35 * gate_d2.sqrt()).max(5.0)
+}
+
+/// One frame's pre-gate: which tracks are near enough a line of sight of the frame to be
+/// predicted and gated. Conservative: cheap moments of the track's estimate and bounds.
+struct FramePregate<'a> {
+    t: f64,
+    sat_pos: Vector3<f64>,
+    frame: &'a [Detection],
+    /// A cone holding every line of sight of the frame (axis, half-angle).
+    cone: Option<(Vector3<f64>, f64)>,
+    k_gate: f64,
+    /// Slack for the measurement noise, rad.
+    noise_slack: f64,
+}
+
+impl FramePregate<'_> {
+    /// Slack of a track that may be thrusting or is low enough for drag, rad (a margin
+    /// for its unmodelled acceleration).
+    const MANEUVER_SLACK_RAD: f64 = 1e-3;
+
+    /// Whether a track may gate with a detection of the frame.
+    #[inline]
+    fn near(&self, h: &TrackHot) -> bool {
+        if !h.alive || self.t < h.t_s {
+            return false;
+        }
+        // The combined mean moved linearly, and the variances.
+        let gx = &h.pv;
+        let dt = self.t - h.t_s;
+        let r_lin = Vector3::new(gx[0], gx[1], gx[2]) + Vector3::new(gx[3], gx[4], gx[5]) * dt;
+        let d = r_lin - self.sat_pos;
+        let rho = d.norm();
+        if rho <= 0.0 {
+            return false;
+        }
+        let u = d / rho;
+        // Slack for what the linear extrapolation leaves out: the measurement noise
+        // and, for a track that may be thrusting or is low enough for drag, a margin
+        // of 1 mrad for its unmodelled acceleration. A ballistic track above the
+        // air (gravity and the small weights of the thrusting modes stay within
+        // the 80 m/s^2 term) needs only the noise: this keeps the closely spaced
+        // objects of one bus from all being predicted for every detection of any.
+        let ballistic_above_air =
+            r_lin.norm() > PREGATE_AIR_TOP_RADIUS_M && h.p_thrusting < PREGATE_MAX_THRUSTING_PROB;
+        let slack = if ballistic_above_air { self.noise_slack } else { Self::MANEUVER_SLACK_RAD };
+        let (pos_sig, vel_sig) = (h.pos_sig, h.vel_sig);
+        // The terms as in `pregate_reach_m`, divided by `rho` one by one.
+        let bound = self.k_gate * (pos_sig + vel_sig * dt) / rho + 0.5 * 80.0 * dt * dt / rho + slack;
+        // angle(u, los) < bound <=> u . los > cos(bound) (unit vectors, bound in (0, pi)).
+        // `cos_floor(x) = 1 - x^2 / 2 <= cos(x)`: testing against it lets through every
+        // track the exact test would (and a hair more at wide angles) without a cosine
+        // per track and frame (it was a tenth of a raid's run time).
+        let in_cone = self.cone.is_none_or(|(axis, half)| {
+            half + bound >= std::f64::consts::PI || u.dot(&axis) > cos_floor(half + bound + 1e-9)
+        });
+        bound >= std::f64::consts::PI
+            || (in_cone && {
+                let cos_b = cos_floor(bound);
+                self.frame.iter().any(|det| u.dot(&Vector3::from(det.los_eci)) > cos_b)
+            })
+    }
+}
+
+/// The distance part of the pre-gate's bound, m: `k` predicted standard deviations of
+/// position after `dt` seconds plus half of 80 m/s^2 over `dt`. Increasing in `dt`.
+#[inline]
+fn pregate_reach_m(h: &TrackHot, dt: f64, k: f64) -> f64 {
+    k * (h.pos_sig + h.vel_sig * dt) + 0.5 * 80.0 * dt * dt
+}
+
+/// Bounds that tell the per-frame passes which tracks they can skip (all the same
+/// decisions as scanning every track).
+#[derive(Debug, Default)]
+struct ScanBounds {
+    /// A lower bound of the live tracks' last update times, s: no track has coasted
+    /// past `delete_after_coast_s` unless `t - min_update_t` has (`t - a <= t - b` for
+    /// `a >= b` in floating point too).
+    min_update_t: f64,
+    /// A lower bound of the unconfirmed live tracks' start times, s (same use for
+    /// `confirm_window_s`).
+    min_unconfirmed_created_t: f64,
+    /// A track's position covariance became invalid or too large since the last scan.
+    bad_cov: bool,
+    /// Tracks (indices, with repeats) whose confirmation or report may be due: those
+    /// changed since the last `confirm_and_report`, and those it saw updated at its
+    /// time (a later frame at the same time reports them again).
+    touched: Vec<u32>,
+}
+
+/// A segment's two ends and a radius, m (ECI).
+type Capsule = (Vector3<f64>, Vector3<f64>, f64);
+
+/// The pre-gate's spatial index of the 3-D tracks ([`SpaceConfig::pregate_grid_km`]).
+///
+/// A track passes the pre-gate of a frame at time `t` only if its linearly moved mean
+/// `r = x + v (t - t_s)` lies within `rho * bound = reach(t - t_s) + slack * rho` of a
+/// line of sight (the half-line from the satellite; `rho = |r - sat|`; the cosine
+/// test is passed only if `sin(angle) < bound`, or by a point within `rho` of the
+/// satellite when the angle is above 90 deg, i.e. `bound > sqrt(2)`). Each track is
+/// entered as the capsule of the segment `r` covers over the window `[t0, until]`, of
+/// radius `reach(until - t_s) + GRID_PAD_M`, and `slack * rho <= GRID_PAD_M` is checked
+/// per frame (else the frame scans all tracks), so a ray query returns every track the
+/// pre-gate could pass. Tracks that change are entered again (the stale entry only
+/// returns a candidate the exact test rejects); tracks added since the build are
+/// tested on every frame; removing tracks renumbers them, and the next frame builds
+/// the index afresh.
+#[derive(Debug)]
+struct TrackIndex {
+    grid: RayGrid,
+    /// Tracks `0..n` were entered at the last build.
+    n: usize,
+    /// The window of frame times the entries hold for, s.
+    t0: f64,
+    until: f64,
+    valid: bool,
+    /// Per track, its latest entry (segment ends and radius, m) if it is in the grid's
+    /// cells; `None` for an overflow entry (returned by every query) or none yet.
+    entered: Vec<Option<Capsule>>,
+    /// Scratch: the candidates of a frame.
+    out: Vec<u32>,
+}
+
+impl TrackIndex {
+    /// Enter track `ti` for the window (`fresh`: at the build, in order), unless its
+    /// latest entry already holds the new capsule: both ends of the new segment within the old
+    /// radius less the new one of the old segment (the distance to a segment is convex,
+    /// so then every point of the new capsule is in the old one).
+    fn enter(&mut self, ti: usize, h: &TrackHot, k_gate: f64, fresh: bool) {
+        let x = Vector3::new(h.pv[0], h.pv[1], h.pv[2]);
+        let v = Vector3::new(h.pv[3], h.pv[4], h.pv[5]);
+        let dt_a = (self.t0 - h.t_s).max(0.0);
+        let dt_b = (self.until - h.t_s).max(0.0);
+        let (a, b) = (x + v * dt_a, x + v * dt_b);
+        // Ballistic (pre-gate slack: the frame's noise) wherever the window takes it.
+        let ballistic = h.p_thrusting < PREGATE_MAX_THRUSTING_PROB
+            && crate::grid::point_segment_distance(&Vector3::zeros(), &a, &b) > PREGATE_AIR_TOP_RADIUS_M;
+        let r = pregate_reach_m(h, dt_b, k_gate) + GRID_PAD_M[usize::from(!ballistic)];
+        if !fresh {
+            // Tracks started since the build are candidates of every frame; overflow
+            // entries are returned by every query.
+            let Some(Some((a0, b0, r0))) = self.entered.get(ti) else { return };
+            use crate::grid::point_segment_distance as dist;
+            if dist(&a, a0, b0) + r <= *r0 && dist(&b, a0, b0) + r <= *r0 {
+                return;
+            }
+        }
+        let r = r + GRID_MARGIN_M;
+        let e = self.grid.insert(ti as u32, &a, &b, r).then_some((a, b, r));
+        if fresh {
+            debug_assert_eq!(self.entered.len(), ti);
+            self.entered.push(e);
+        } else {
+            self.entered[ti] = e;
+        }
+    }
+}
+
 /// Most sensors whose pointing bias a track keeps a cross-covariance with; the least
 /// recently used is dropped beyond this (its correlation with the state is forgotten,
 /// which matters only if that sensor sees the track again: its bias is then counted
@@ -690,6 +898,11 @@ pub struct SpaceTracker {
     tracks: Vec<Box<Track3>>,
     /// `TrackHot::of` each of `tracks` (same indices).
     hot: Vec<TrackHot>,
+    /// The pre-gate's spatial index of `tracks` (`None`: `pregate_grid_km = 0`).
+    index: Option<TrackIndex>,
+    /// What spares `maintain` and `confirm_and_report` a scan of every track on every
+    /// frame (with 14,000 tracks these scans cost as much as the filters).
+    scans: ScanBounds,
     next_uid: u64,
     next_id: u64,
     last_merge: f64,
@@ -724,7 +937,22 @@ impl SpaceTracker {
     /// (for ground products: launch and impact points).
     pub fn new(cfg: SpaceConfig, earth: EarthRotation) -> Result<Self, FieldError> {
         cfg.validate("space")?;
+        let index = (cfg.pregate_grid_km > 0.0).then(|| TrackIndex {
+            grid: RayGrid::new(cfg.pregate_grid_km * 1e3, GRID_SHELL_M[0], GRID_SHELL_M[1]),
+            entered: Vec::new(),
+            n: 0,
+            t0: f64::NEG_INFINITY,
+            until: f64::NEG_INFINITY,
+            valid: false,
+            out: Vec::new(),
+        });
         Ok(Self {
+            index,
+            scans: ScanBounds {
+                min_update_t: f64::INFINITY,
+                min_unconfirmed_created_t: f64::INFINITY,
+                ..ScanBounds::default()
+            },
             cfg,
             earth,
             pending: Vec::new(),
@@ -1021,10 +1249,9 @@ impl SpaceTracker {
                 (axis, min_dot.clamp(-1.0, 1.0).acos())
             })
         };
-        // Pre-gate scale: the gate's sigma multiple with a margin (5 for the default
-        // gate of 13.8), and the largest measurement noise of the frame in the same
+        // Pre-gate scale, and the largest measurement noise of the frame in the same
         // multiple (square root of the largest eigenvalue of each 2x2 covariance).
-        let k_gate = (1.35 * self.cfg.gate_d2.sqrt()).max(5.0);
+        let k_gate = pregate_k(self.cfg.gate_d2);
         let noise_slack = k_gate
             * frame
                 .iter()
@@ -1034,58 +1261,43 @@ impl SpaceTracker {
                 })
                 .fold(0.0, f64::max)
             + 1e-6;
+        let fp = FramePregate { t, sat_pos, frame, cone, k_gate, noise_slack };
         // The frame's angle measurements (full covariance), built once for all tracks.
         let angs: Vec<AngleMeas> = frame.iter().map(|d| self.angle_meas(d, sat_vel, 0.0).0).collect();
-        // Serial pre-gate: the tracks near a line of sight of the frame, each with its
-        // reusable gating prediction if it has one.
+        // Serial pre-gate: the tracks near a line of sight of the frame (those the
+        // spatial index returns, or all), each with its reusable gating prediction if it
+        // has one.
+        let indexed = self.index_candidates(&fp);
         let mut cands: Vec<(usize, Option<Gaussian>)> = Vec::new();
-        for (ti, h) in self.hot.iter().enumerate() {
-            debug_assert_eq!(*h, TrackHot::of(&self.tracks[ti]), "track {ti}: hot fields not refreshed");
-            if !h.alive || t < h.t_s {
-                continue;
-            }
-            // Pre-gate on the combined mean and variances (cheap moments: this runs for
-            // every track and every frame).
-            let gx = &h.pv;
-            let dt = t - h.t_s;
-            let r_lin = Vector3::new(gx[0], gx[1], gx[2]) + Vector3::new(gx[3], gx[4], gx[5]) * dt;
-            let d = r_lin - sat_pos;
-            let rho = d.norm();
-            if rho <= 0.0 {
-                continue;
-            }
-            let u = d / rho;
-            let (pos_sig, vel_sig, p_thrusting) = (h.pos_sig, h.vel_sig, h.p_thrusting);
-            // Slack for what the linear extrapolation leaves out: the measurement noise
-            // and, for a track that may be thrusting or is low enough for drag, a margin
-            // of 1 mrad for its unmodelled acceleration. A ballistic track above the
-            // air (gravity and the small weights of the thrusting modes stay within
-            // the 80 m/s^2 term) needs only the noise: this keeps the closely spaced
-            // objects of one bus from all being predicted for every detection of any.
-            let ballistic_above_air =
-                r_lin.norm() > PREGATE_AIR_TOP_RADIUS_M && p_thrusting < PREGATE_MAX_THRUSTING_PROB;
-            let slack = if ballistic_above_air { noise_slack } else { 1e-3 };
-            let bound = k_gate * (pos_sig + vel_sig * dt) / rho + 0.5 * 80.0 * dt * dt / rho + slack;
-            // angle(u, los) < bound <=> u . los > cos(bound) (unit vectors, bound in (0, pi)).
-            // `cos_floor(x) = 1 - x^2 / 2 <= cos(x)`: testing against it lets through every
-            // track the exact test would (and a hair more at wide angles) without a cosine
-            // per track and frame (it was a tenth of a raid's run time).
-            let in_cone = cone.is_none_or(|(axis, half)| {
-                half + bound >= std::f64::consts::PI || u.dot(&axis) > cos_floor(half + bound + 1e-9)
-            });
-            let near = bound >= std::f64::consts::PI
-                || (in_cone && {
-                    let cos_b = cos_floor(bound);
-                    frame.iter().any(|det| u.dot(&Vector3::from(det.los_eci)) > cos_b)
-                });
-            if !near {
-                continue;
+        let mut consider = |ti: usize| {
+            debug_assert_eq!(
+                self.hot[ti],
+                TrackHot::of(&self.tracks[ti]),
+                "track {ti}: hot fields not refreshed"
+            );
+            if !fp.near(&self.hot[ti]) {
+                return;
             }
             let reused = match &self.tracks[ti].gate_prior {
                 Some((tg, g)) if t >= *tg && t - *tg <= reuse_s => Some(extrapolate_for_gating(g, t - *tg)),
                 _ => None,
             };
             cands.push((ti, reused));
+        };
+        match self.index.as_ref().filter(|_| indexed) {
+            Some(ix) => {
+                for &ti in &ix.out {
+                    consider(ti as usize);
+                }
+                if self.cfg.pregate_grid_check || cfg!(debug_assertions) {
+                    let missed = (0..self.hot.len())
+                        .filter(|&ti| fp.near(&self.hot[ti]) && ix.out.binary_search(&(ti as u32)).is_err())
+                        .count();
+                    debug_assert_eq!(missed, 0, "tracks pass the pre-gate but the index missed them");
+                    self.stats.pregate_index_misses += missed as u64;
+                }
+            }
+            None => (0..self.hot.len()).for_each(&mut consider),
         }
         // IMM predictions and gates of the candidates. (Independent per track; run in
         // parallel they were slower: a frame has too few candidates, see BENCHMARKS.md.)
@@ -1686,6 +1898,7 @@ impl SpaceTracker {
             bias,
         }));
         self.hot.push(TrackHot::of(self.tracks.last().expect("just pushed")));
+        self.note_change(self.hot.len() - 1);
         self.next_uid += 1;
         self.stats.tracks_started += 1;
         for &m in &members {
@@ -1720,6 +1933,23 @@ impl SpaceTracker {
                 }
             }
         }
+        // 3-D tracks: only when one could be due for deletion (`ScanBounds`).
+        let sc = &self.scans;
+        if !(t - sc.min_update_t > self.cfg.delete_after_coast_s
+            || t - sc.min_unconfirmed_created_t > self.cfg.confirm_window_s
+            || sc.bad_cov)
+        {
+            #[cfg(debug_assertions)]
+            for h in self.hot.iter().filter(|h| h.alive) {
+                debug_assert!(
+                    t - h.t_last_update <= self.cfg.delete_after_coast_s
+                        && h.pos_sd_max <= self.cfg.max_pos_std_m
+                        && (h.confirmed || t - h.t_created <= self.cfg.confirm_window_s),
+                    "a track due for deletion was not scanned"
+                );
+            }
+            return;
+        }
         let mut deleted = 0;
         for (k, h) in self.hot.iter_mut().enumerate().filter(|(_, h)| h.alive) {
             let pos_sd = h.pos_sd_max;
@@ -1736,6 +1966,17 @@ impl SpaceTracker {
             }
         }
         self.stats.tracks_deleted += deleted;
+        // The bounds, exact again over the tracks left.
+        let sc = &mut self.scans;
+        sc.bad_cov = false;
+        sc.min_update_t = f64::INFINITY;
+        sc.min_unconfirmed_created_t = f64::INFINITY;
+        for h in self.hot.iter().filter(|h| h.alive) {
+            sc.min_update_t = sc.min_update_t.min(h.t_last_update);
+            if !h.confirmed {
+                sc.min_unconfirmed_created_t = sc.min_unconfirmed_created_t.min(h.t_created);
+            }
+        }
         if deleted > 0 {
             self.remove_dead_tracks();
         }
@@ -1743,16 +1984,100 @@ impl SpaceTracker {
 
     /// Drop the dead 3-D tracks (and their hot fields), keeping the order of the rest.
     fn remove_dead_tracks(&mut self) {
+        let n = self.tracks.len();
+        if !self.scans.touched.is_empty() && self.hot.iter().any(|h| !h.alive) {
+            let mut new_index = vec![u32::MAX; n];
+            let mut c = 0;
+            for (i, h) in self.hot.iter().enumerate() {
+                if h.alive {
+                    new_index[i] = c;
+                    c += 1;
+                }
+            }
+            self.scans.touched.retain_mut(|k| {
+                *k = new_index[*k as usize];
+                *k != u32::MAX
+            });
+        }
         self.tracks.retain(|t| t.alive);
         self.hot.retain(|h| h.alive);
         debug_assert_eq!(self.tracks.len(), self.hot.len());
+        if self.tracks.len() != n
+            && let Some(ix) = self.index.as_mut()
+        {
+            // Renumbered: the next frame builds the index afresh.
+            ix.valid = false;
+        }
+    }
+
+    /// After a change of track `ti`'s hot fields (refreshed already): keep the scans'
+    /// bounds and list of touched tracks true.
+    fn note_change(&mut self, ti: usize) {
+        let h = &self.hot[ti];
+        let sc = &mut self.scans;
+        sc.min_update_t = sc.min_update_t.min(h.t_last_update);
+        if !h.confirmed {
+            sc.min_unconfirmed_created_t = sc.min_unconfirmed_created_t.min(h.t_created);
+        }
+        if h.pos_sd_max.is_nan() || h.pos_sd_max > self.cfg.max_pos_std_m {
+            sc.bad_cov = true;
+        }
+        sc.touched.push(ti as u32);
     }
 
     /// After a change of track `ti`'s IMM (or of the fields `TrackHot` mirrors): refresh
-    /// its hot fields and drop its gating prediction.
+    /// its hot fields, drop its gating prediction and enter it in the pre-gate index again.
     fn imm_changed(&mut self, ti: usize) {
         self.tracks[ti].gate_prior = None;
         self.hot[ti] = TrackHot::of(&self.tracks[ti]);
+        self.note_change(ti);
+        if let Some(ix) = self.index.as_mut()
+            && ix.valid
+        {
+            ix.enter(ti, &self.hot[ti], pregate_k(self.cfg.gate_d2), false);
+        }
+    }
+
+    /// The pre-gate's candidates of a frame from the spatial index, in `index.out`
+    /// (ascending, no repeats): false if the frame should scan all tracks instead (no
+    /// index, few tracks, many lines of sight, or an angular slack beyond the index's
+    /// room). Builds the index afresh when its window has passed or tracks were removed.
+    fn index_candidates(&mut self, fp: &FramePregate) -> bool {
+        let Some(ix) = self.index.as_mut() else { return false };
+        let n = self.hot.len();
+        if n < GRID_MIN_TRACKS || fp.frame.len() * 32 > n {
+            return false;
+        }
+        // The largest range of a track inside the index's shell.
+        let rho_max = fp.sat_pos.norm() + GRID_SHELL_M[1];
+        if fp.noise_slack * rho_max > GRID_PAD_M[0]
+            || fp.noise_slack.max(FramePregate::MANEUVER_SLACK_RAD) * rho_max > GRID_PAD_M[1]
+        {
+            return false;
+        }
+        if !ix.valid || fp.t > ix.until || fp.t < ix.t0 {
+            ix.grid.clear();
+            ix.entered.clear();
+            ix.t0 = fp.t;
+            ix.until = fp.t + GRID_WINDOW_S;
+            for (ti, h) in self.hot.iter().enumerate() {
+                ix.enter(ti, h, fp.k_gate, true);
+            }
+            ix.n = n;
+            ix.valid = true;
+        }
+        ix.out.clear();
+        ix.grid.begin_query();
+        for d in fp.frame {
+            ix.grid.ray(&fp.sat_pos, &Vector3::from(d.los_eci), &mut ix.out);
+        }
+        // Tracks started since the build (entered only once changed).
+        ix.out.extend(ix.n as u32..n as u32);
+        ix.out.sort_unstable();
+        ix.out.dedup();
+        self.stats.pregate_indexed_frames += 1;
+        self.stats.pregate_index_candidates += ix.out.len() as u64;
+        true
     }
 
     /// Pairs `(a, b)`, `a < b`, of live tracks that could pass the merge test of
@@ -1833,6 +2158,7 @@ impl SpaceTracker {
                     let sats = self.tracks[drop].sats;
                     self.tracks[keep].sats |= sats;
                     self.hot[keep].sats = self.tracks[keep].sats;
+                    self.note_change(keep);
                     self.tracks[drop].alive = false;
                     self.hot[drop].alive = false;
                     self.stats.tracks_merged += 1;
@@ -1846,7 +2172,22 @@ impl SpaceTracker {
     }
 
     fn confirm_and_report(&mut self, t: f64, out: &mut Vec<TrackReport>) {
-        for k in 0..self.tracks.len() {
+        // Only the touched tracks can be confirmed or reported (`ScanBounds::touched`),
+        // visited in the order of a scan of all.
+        let mut touched = std::mem::take(&mut self.scans.touched);
+        touched.sort_unstable();
+        touched.dedup();
+        #[cfg(debug_assertions)]
+        for (k, h) in self.hot.iter().enumerate() {
+            let acts = (!h.confirmed && h.n_updates >= self.cfg.confirm_updates && h.sats.count_ones() >= 2)
+                || (h.confirmed && h.t_last_update == t);
+            debug_assert!(
+                !acts || touched.binary_search(&(k as u32)).is_ok(),
+                "track {k} due but not touched"
+            );
+        }
+        for &k in &touched {
+            let k = k as usize;
             let h = &mut self.hot[k];
             let confirm = !h.confirmed && h.n_updates >= self.cfg.confirm_updates && h.sats.count_ones() >= 2;
             if !confirm && (h.t_last_update != t || !h.confirmed) {
@@ -1894,6 +2235,9 @@ impl SpaceTracker {
                 out.push(make_report(tr, &g, t, true, prod));
             }
         }
+        // Tracks updated at `t` are reported again by a later frame at the same time.
+        touched.retain(|&k| self.hot[k as usize].t_last_update == t);
+        self.scans.touched = touched;
     }
 
     /// Predicted states of all confirmed tracks at `t_s` (for a run loop that samples
@@ -2099,5 +2443,19 @@ mod tests {
         assert_eq!(SpaceConfig::default().bias_blocks, BiasBlocks::PerMode);
         let e = toml::from_str::<SpaceConfig>("bias_blocks = \"shard\"").unwrap_err().to_string();
         assert!(e.contains("shard") && e.contains("per-mode") && e.contains("shared"), "{e}");
+    }
+
+    #[test]
+    fn pregate_grid_is_validated() {
+        for ok in [0.0, 10.0, 300.0, 20_000.0] {
+            let cfg = SpaceConfig { pregate_grid_km: ok, ..Default::default() };
+            assert!(cfg.validate("tracker.space").is_ok(), "{ok}");
+        }
+        for bad in [-1.0, 5.0, 20_001.0, f64::NAN, f64::INFINITY] {
+            let cfg = SpaceConfig { pregate_grid_km: bad, ..Default::default() };
+            let e = cfg.validate("tracker.space").unwrap_err();
+            assert_eq!(e.field, "tracker.space.pregate_grid_km");
+            assert!(e.allowed.contains("0 (no index)") && e.allowed.contains("10 to 20000"), "{e:?}");
+        }
     }
 }
