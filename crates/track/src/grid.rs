@@ -16,7 +16,8 @@
 //! ray in that shell (the ray's points nearest to such capsules lie in it); the others
 //! (and capsules that are not finite or span too many cells) are kept in an overflow
 //! list returned by every query. An item entered several times (after each change) is
-//! returned once per query. Unit test against brute force.
+//! returned once per query, the query's items in ascending id order (a bit set). Unit
+//! test against brute force.
 //!
 //! Cells are cubes of side `cell_m` covering the cube `[-r_out, r_out]^3` (ECI metres;
 //! `n = ceil(2 r_out / cell_m)` cells per axis from `-r_out`); a bitmap of the cells in
@@ -44,9 +45,8 @@ pub struct RayGrid {
     used: Vec<u32>,
     /// Items returned by every query.
     overflow: Vec<u32>,
-    /// Per item, the last query that returned it (deduplication).
-    stamp: Vec<u32>,
-    query: u32,
+    /// The current query's items, one bit per id (deduplicated and in id order).
+    seen: Vec<u64>,
 }
 
 /// Distance from point `q` to the segment `a`-`b`, m.
@@ -66,11 +66,10 @@ impl RayGrid {
     /// use tl_track::grid::RayGrid;
     /// let mut g = RayGrid::new(300e3, 6_000e3, 9_000e3);
     /// assert!(g.insert(7, &Vector3::new(7.0e6, 0.0, 0.0), &Vector3::new(7.0e6, 7.0e3, 0.0), 20e3));
-    /// let mut out = Vec::new();
-    /// g.begin_query();
+    /// g.begin_query(8);
     /// // From a satellite at 8,000 km on the x axis, looking down the axis.
-    /// g.ray(&Vector3::new(8.0e6, 0.0, 0.0), &Vector3::new(-1.0, 0.0, 0.0), &mut out);
-    /// assert_eq!(out, vec![7]);
+    /// g.ray(&Vector3::new(8.0e6, 0.0, 0.0), &Vector3::new(-1.0, 0.0, 0.0));
+    /// assert_eq!(g.marked().collect::<Vec<_>>(), vec![7]);
     /// ```
     pub fn new(cell_m: f64, r_in_m: f64, r_out_m: f64) -> Self {
         assert!(cell_m > 0.0 && r_in_m >= 0.0 && r_out_m > r_in_m, "grid sizes must be positive and ordered");
@@ -84,8 +83,7 @@ impl RayGrid {
             occupied: Vec::new(),
             used: Vec::new(),
             overflow: Vec::new(),
-            stamp: Vec::new(),
-            query: 0,
+            seen: Vec::new(),
         }
     }
 
@@ -107,9 +105,6 @@ impl RayGrid {
     /// Enter item `id` as the capsule of segment `a`-`b` and radius `r_m` (m, ECI).
     /// Returns false if it went to the overflow list (returned by every query).
     pub fn insert(&mut self, id: u32, a: &Vector3<f64>, b: &Vector3<f64>, r_m: f64) -> bool {
-        if self.stamp.len() <= id as usize {
-            self.stamp.resize(id as usize + 1, 0);
-        }
         // One metre more than asked absorbs the rounding of the cell arithmetic.
         let r = r_m + 1.0;
         // Inside the shell: both ends within `r_out - r` of the centre (the ball is
@@ -153,30 +148,45 @@ impl RayGrid {
         true
     }
 
-    /// Start a query: the rays given until the next call return each item once.
-    pub fn begin_query(&mut self) {
-        self.query = self.query.wrapping_add(1);
-        if self.query == 0 {
-            self.stamp.fill(0);
-            self.query = 1;
-        }
-    }
-
-    fn take(&mut self, id: u32, out: &mut Vec<u32>) {
-        let s = &mut self.stamp[id as usize];
-        if *s != self.query {
-            *s = self.query;
-            out.push(id);
-        }
-    }
-
-    /// Append to `out` the items (not yet returned by this query) entered in a cell the
-    /// ray from `origin` along the unit vector `dir` crosses within the shell, and the
-    /// overflow items. Order: unspecified (callers sort).
-    pub fn ray(&mut self, origin: &Vector3<f64>, dir: &Vector3<f64>, out: &mut Vec<u32>) {
+    /// Start a query for items with ids below `n_ids` (every id entered must be): the
+    /// rays given until the next call add their items to the query's set.
+    pub fn begin_query(&mut self, n_ids: usize) {
+        self.seen.clear();
+        self.seen.resize(n_ids.div_ceil(64), 0);
         for k in 0..self.overflow.len() {
-            self.take(self.overflow[k], out);
+            self.mark(self.overflow[k]);
         }
+    }
+
+    /// Add item `id` to the query's set.
+    #[inline]
+    pub fn mark(&mut self, id: u32) {
+        self.seen[id as usize / 64] |= 1 << (id % 64);
+    }
+
+    /// Whether the query's set holds `id`.
+    pub fn is_marked(&self, id: u32) -> bool {
+        self.seen.get(id as usize / 64).is_some_and(|w| w & (1 << (id % 64)) != 0)
+    }
+
+    /// The query's set, ascending.
+    pub fn marked(&self) -> impl Iterator<Item = u32> + '_ {
+        self.seen.iter().enumerate().flat_map(|(w, &bits)| {
+            let mut b = bits;
+            std::iter::from_fn(move || {
+                (b != 0).then(|| {
+                    let i = b.trailing_zeros();
+                    b &= b - 1;
+                    (w * 64) as u32 + i
+                })
+            })
+        })
+    }
+
+    /// Add to the query's set the items entered in a cell the ray from `origin` along
+    /// the unit vector `dir` crosses within the shell (the overflow items are in it
+    /// from [`Self::begin_query`]).
+    pub fn ray(&mut self, origin: &Vector3<f64>, dir: &Vector3<f64>) {
         if self.cells.is_empty() {
             return;
         }
@@ -201,18 +211,18 @@ impl RayGrid {
         match span(self.r_in_m).map(|(i0, i1)| (i0 + pad, i1 - pad)).filter(|(i0, i1)| i0 < i1) {
             Some((i0, i1)) => {
                 if i0 > o0 {
-                    self.walk(origin, dir, o0, i0.min(o1), out);
+                    self.walk(origin, dir, o0, i0.min(o1));
                 }
                 if i1 < o1 {
-                    self.walk(origin, dir, i1.max(o0), o1, out);
+                    self.walk(origin, dir, i1.max(o0), o1);
                 }
             }
-            None => self.walk(origin, dir, o0, o1, out),
+            None => self.walk(origin, dir, o0, o1),
         }
     }
 
     /// The cells the ray crosses for `s` in `[t0, t1]` (3-D DDA).
-    fn walk(&mut self, origin: &Vector3<f64>, dir: &Vector3<f64>, t0: f64, t1: f64, out: &mut Vec<u32>) {
+    fn walk(&mut self, origin: &Vector3<f64>, dir: &Vector3<f64>, t0: f64, t1: f64) {
         let p = origin + dir * t0;
         let nf = self.n as f64;
         let mut cell = [0i64; 3];
@@ -238,9 +248,8 @@ impl RayGrid {
         loop {
             let ci = ((cell[0] * n + cell[1]) * n + cell[2]) as usize;
             if self.occupied[ci / 64] & (1 << (ci % 64)) != 0 {
-                for k in 0..self.cells[ci].len() {
-                    let id = self.cells[ci][k];
-                    self.take(id, out);
+                for &id in &self.cells[ci] {
+                    self.seen[id as usize / 64] |= 1 << (id % 64);
                 }
             }
             // Next cell: across the nearest boundary.
@@ -300,7 +309,6 @@ mod tests {
             caps.push((a, b, r));
         }
         assert!(in_cells > 2_000, "most capsules should be in cells: {in_cells}");
-        let mut out = Vec::new();
         let (mut found, mut expected_total) = (0usize, 0usize);
         for q in 0..400 {
             let o = if q % 4 == 0 {
@@ -313,13 +321,11 @@ mod tests {
             if q % 7 == 0 {
                 d = Vector3::new(0.0, 0.0, if q % 2 == 0 { 1.0 } else { -1.0 }); // axis-parallel
             }
-            out.clear();
-            g.begin_query();
-            g.ray(&o, &d, &mut out);
-            let mut sorted = out.clone();
-            sorted.sort_unstable();
-            sorted.dedup();
-            assert_eq!(sorted.len(), out.len(), "an item returned twice");
+            g.begin_query(caps.len());
+            g.ray(&o, &d);
+            let out: Vec<u32> = g.marked().collect();
+            assert!(out.windows(2).all(|w| w[0] < w[1]), "not ascending");
+            assert!(out.iter().all(|&id| g.is_marked(id)));
             for (id, (a, b, r)) in caps.iter().enumerate() {
                 // 200 samples of a <= ~35 km segment: 0.2 km between samples.
                 if seg_ray_dist(a, b, &o, &d) <= r - 300.0 {
@@ -343,15 +349,13 @@ mod tests {
         let a = Vector3::new(0.0, 0.0, 0.0);
         g.insert(3, &a, &a, 10e3);
         g.insert(3, &a, &Vector3::new(50e3, 0.0, 0.0), 10e3);
-        let mut out = Vec::new();
-        g.begin_query();
-        g.ray(&Vector3::new(-2_000e3, 0.0, 0.0), &Vector3::new(1.0, 0.0, 0.0), &mut out);
-        g.ray(&Vector3::new(0.0, -2_000e3, 0.0), &Vector3::new(0.0, 1.0, 0.0), &mut out);
-        assert_eq!(out, vec![3]);
+        g.begin_query(4);
+        g.ray(&Vector3::new(-2_000e3, 0.0, 0.0), &Vector3::new(1.0, 0.0, 0.0));
+        g.ray(&Vector3::new(0.0, -2_000e3, 0.0), &Vector3::new(0.0, 1.0, 0.0));
+        assert_eq!(g.marked().collect::<Vec<_>>(), vec![3]);
         g.clear();
-        out.clear();
-        g.begin_query();
-        g.ray(&Vector3::new(-2_000e3, 0.0, 0.0), &Vector3::new(1.0, 0.0, 0.0), &mut out);
-        assert!(out.is_empty());
+        g.begin_query(4);
+        g.ray(&Vector3::new(-2_000e3, 0.0, 0.0), &Vector3::new(1.0, 0.0, 0.0));
+        assert_eq!(g.marked().count(), 0);
     }
 }

@@ -677,6 +677,18 @@ const GRID_MARGIN_M: f64 = 5e3;
 /// Below this many tracks the full scan is cheaper than the index.
 const GRID_MIN_TRACKS: usize = 64;
 
+/// The largest angular noise standard deviation of a frame's detections, rad (square
+/// root of the largest eigenvalue of each 2x2 covariance).
+fn frame_noise_sigma(frame: &[Detection]) -> f64 {
+    frame
+        .iter()
+        .map(|d| {
+            let [a, b, c] = d.cov_rad2;
+            (0.5 * (a + c) + (0.25 * (a - c) * (a - c) + b * b).sqrt()).max(0.0).sqrt()
+        })
+        .fold(0.0, f64::max)
+}
+
 /// The pre-gate's multiple of the predicted standard deviations: the gate's sigma
 /// multiple with a margin (5 for the default gate of 13.8).
 fn pregate_k(gate_d2: f64) -> f64 {
@@ -700,6 +712,30 @@ impl FramePregate<'_> {
     /// Slack of a track that may be thrusting or is low enough for drag, rad (a margin
     /// for its unmodelled acceleration).
     const MANEUVER_SLACK_RAD: f64 = 1e-3;
+
+    /// Whether a track whose filter time is at or after the frame's may gate with a
+    /// detection of the frame retrodicted (an out-of-sequence frame): the bound of
+    /// [`Self::near`] with `|dt|`, and both slacks.
+    fn near_retro(&self, h: &TrackHot) -> bool {
+        if !h.alive || self.t > h.t_s {
+            return false;
+        }
+        let gx = &h.pv;
+        let dt = h.t_s - self.t;
+        let r_lin = Vector3::new(gx[0], gx[1], gx[2]) - Vector3::new(gx[3], gx[4], gx[5]) * dt;
+        let d = r_lin - self.sat_pos;
+        let rho = d.norm();
+        if !(rho > 0.0) {
+            // Not testable: let the full test decide.
+            return true;
+        }
+        let u = d / rho;
+        let bound = pregate_reach_m(h, dt, self.k_gate) / rho + self.noise_slack + Self::MANEUVER_SLACK_RAD;
+        bound >= std::f64::consts::PI || {
+            let cos_b = cos_floor(bound);
+            self.frame.iter().any(|det| u.dot(&Vector3::from(det.los_eci)) > cos_b)
+        }
+    }
 
     /// Whether a track may gate with a detection of the frame.
     #[inline]
@@ -799,8 +835,6 @@ struct TrackIndex {
     /// Per track, its latest entry (segment ends and radius, m) if it is in the grid's
     /// cells; `None` for an overflow entry (returned by every query) or none yet.
     entered: Vec<Option<Capsule>>,
-    /// Scratch: the candidates of a frame.
-    out: Vec<u32>,
 }
 
 impl TrackIndex {
@@ -944,7 +978,6 @@ impl SpaceTracker {
             t0: f64::NEG_INFINITY,
             until: f64::NEG_INFINITY,
             valid: false,
-            out: Vec::new(),
         });
         Ok(Self {
             index,
@@ -1252,15 +1285,7 @@ impl SpaceTracker {
         // Pre-gate scale, and the largest measurement noise of the frame in the same
         // multiple (square root of the largest eigenvalue of each 2x2 covariance).
         let k_gate = pregate_k(self.cfg.gate_d2);
-        let noise_slack = k_gate
-            * frame
-                .iter()
-                .map(|d| {
-                    let [a, b, c] = d.cov_rad2;
-                    (0.5 * (a + c) + (0.25 * (a - c) * (a - c) + b * b).sqrt()).max(0.0).sqrt()
-                })
-                .fold(0.0, f64::max)
-            + 1e-6;
+        let noise_slack = k_gate * frame_noise_sigma(frame) + 1e-6;
         let fp = FramePregate { t, sat_pos, frame, cone, k_gate, noise_slack };
         // The frame's angle measurements (full covariance), built once for all tracks.
         let angs: Vec<AngleMeas> = frame.iter().map(|d| self.angle_meas(d, sat_vel, 0.0).0).collect();
@@ -1286,12 +1311,15 @@ impl SpaceTracker {
         };
         match self.index.as_ref().filter(|_| indexed) {
             Some(ix) => {
-                for &ti in &ix.out {
+                let mut n_cands = 0;
+                for ti in ix.grid.marked() {
                     consider(ti as usize);
+                    n_cands += 1;
                 }
+                self.stats.pregate_index_candidates += n_cands;
                 if self.cfg.pregate_grid_check || cfg!(debug_assertions) {
                     let missed = (0..self.hot.len())
-                        .filter(|&ti| fp.near(&self.hot[ti]) && ix.out.binary_search(&(ti as u32)).is_err())
+                        .filter(|&ti| fp.near(&self.hot[ti]) && !ix.grid.is_marked(ti as u32))
                         .count();
                     debug_assert_eq!(missed, 0, "tracks pass the pre-gate but the index missed them");
                     self.stats.pregate_index_misses += missed as u64;
@@ -2038,8 +2066,8 @@ impl SpaceTracker {
         }
     }
 
-    /// The pre-gate's candidates of a frame from the spatial index, in `index.out`
-    /// (ascending, no repeats): false if the frame should scan all tracks instead (no
+    /// The pre-gate's candidates of a frame from the spatial index, marked in its grid's
+    /// query set: false if the frame should scan all tracks instead (no
     /// index, few tracks, many lines of sight, or an angular slack beyond the index's
     /// room). Builds the index afresh when its window has passed or tracks were removed.
     fn index_candidates(&mut self, fp: &FramePregate) -> bool {
@@ -2066,17 +2094,15 @@ impl SpaceTracker {
             ix.n = n;
             ix.valid = true;
         }
-        ix.out.clear();
-        ix.grid.begin_query();
+        ix.grid.begin_query(n);
         for d in fp.frame {
-            ix.grid.ray(&fp.sat_pos, &Vector3::from(d.los_eci), &mut ix.out);
+            ix.grid.ray(&fp.sat_pos, &Vector3::from(d.los_eci));
         }
-        // Tracks started since the build (entered only once changed).
-        ix.out.extend(ix.n as u32..n as u32);
-        ix.out.sort_unstable();
-        ix.out.dedup();
+        // Tracks started since the build (candidates of every frame).
+        for ti in ix.n..n {
+            ix.grid.mark(ti as u32);
+        }
         self.stats.pregate_indexed_frames += 1;
-        self.stats.pregate_index_candidates += ix.out.len() as u64;
         true
     }
 
@@ -2263,12 +2289,21 @@ impl SpaceTracker {
     /// Out-of-sequence frame: update the 3-D tracks it gates with by retrodiction.
     fn process_oosm(&mut self, frame: &[Detection]) {
         let t = frame[0].t_obs_s;
+        let k_gate = pregate_k(self.cfg.gate_d2);
         for det in frame {
             let ang =
                 AngleMeas::new(Vector3::from(det.sat_pos_eci_m), Vector3::from(det.los_eci), det.cov_rad2);
+            let one = std::slice::from_ref(det);
+            let noise_slack = k_gate * frame_noise_sigma(one) + 1e-6;
+            let fp = FramePregate { t, sat_pos: ang.sat_pos_m, frame: one, cone: None, k_gate, noise_slack };
             let mut best: Option<(f64, usize)> = None;
             for (ti, tr) in self.tracks.iter().enumerate() {
                 if !tr.alive || tr.imm.t_s < t {
+                    continue;
+                }
+                // The pre-gate's bound run backwards (every track the gate below could
+                // pass gets through; the retrodiction it spares is a full one).
+                if !fp.near_retro(&self.hot[ti]) {
                     continue;
                 }
                 let g = tr.imm.combined();
