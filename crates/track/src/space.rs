@@ -574,6 +574,13 @@ struct TrackHot {
 }
 
 impl TrackHot {
+    /// Position and velocity of the combined mean, m, m/s.
+    #[inline]
+    fn pos_vel(&self) -> (Vector3<f64>, Vector3<f64>) {
+        let x = &self.pv;
+        (Vector3::new(x[0], x[1], x[2]), Vector3::new(x[3], x[4], x[5]))
+    }
+
     fn of(tr: &Track3) -> Self {
         let (x, d) = tr.imm.combined_mean_diag();
         let (pos_sig, vel_sig, p_thrusting) = pregate_terms(&d, &tr.imm);
@@ -720,9 +727,9 @@ impl FramePregate<'_> {
         if !h.alive || self.t > h.t_s {
             return false;
         }
-        let gx = &h.pv;
+        let (x, v) = h.pos_vel();
         let dt = h.t_s - self.t;
-        let r_lin = Vector3::new(gx[0], gx[1], gx[2]) - Vector3::new(gx[3], gx[4], gx[5]) * dt;
+        let r_lin = x - v * dt;
         let d = r_lin - self.sat_pos;
         let rho = d.norm();
         if rho.is_nan() || rho <= 0.0 {
@@ -744,9 +751,9 @@ impl FramePregate<'_> {
             return false;
         }
         // The combined mean moved linearly, and the variances.
-        let gx = &h.pv;
+        let (x, v) = h.pos_vel();
         let dt = self.t - h.t_s;
-        let r_lin = Vector3::new(gx[0], gx[1], gx[2]) + Vector3::new(gx[3], gx[4], gx[5]) * dt;
+        let r_lin = x + v * dt;
         let d = r_lin - self.sat_pos;
         let rho = d.norm();
         if rho <= 0.0 {
@@ -806,6 +813,19 @@ struct ScanBounds {
     touched: Vec<u32>,
 }
 
+impl ScanBounds {
+    /// Take track `h` (live, hot fields current) into the bounds.
+    fn include(&mut self, h: &TrackHot, max_pos_std_m: f64) {
+        self.min_update_t = self.min_update_t.min(h.t_last_update);
+        if !h.confirmed {
+            self.min_unconfirmed_created_t = self.min_unconfirmed_created_t.min(h.t_created);
+        }
+        if h.pos_sd_max.is_nan() || h.pos_sd_max > max_pos_std_m {
+            self.bad_cov = true;
+        }
+    }
+}
+
 /// A segment's two ends and a radius, m (ECI).
 type Capsule = (Vector3<f64>, Vector3<f64>, f64);
 
@@ -826,6 +846,8 @@ type Capsule = (Vector3<f64>, Vector3<f64>, f64);
 #[derive(Debug)]
 struct TrackIndex {
     grid: RayGrid,
+    /// The pre-gate's multiple of the standard deviations ([`pregate_k`]).
+    k_gate: f64,
     /// Tracks `0..n` were entered at the last build.
     n: usize,
     /// The window of frame times the entries hold for, s.
@@ -842,16 +864,15 @@ impl TrackIndex {
     /// latest entry already holds the new capsule: both ends of the new segment within the old
     /// radius less the new one of the old segment (the distance to a segment is convex,
     /// so then every point of the new capsule is in the old one).
-    fn enter(&mut self, ti: usize, h: &TrackHot, k_gate: f64, fresh: bool) {
-        let x = Vector3::new(h.pv[0], h.pv[1], h.pv[2]);
-        let v = Vector3::new(h.pv[3], h.pv[4], h.pv[5]);
+    fn enter(&mut self, ti: usize, h: &TrackHot, fresh: bool) {
+        let (x, v) = h.pos_vel();
         let dt_a = (self.t0 - h.t_s).max(0.0);
         let dt_b = (self.until - h.t_s).max(0.0);
         let (a, b) = (x + v * dt_a, x + v * dt_b);
         // Ballistic (pre-gate slack: the frame's noise) wherever the window takes it.
         let ballistic = h.p_thrusting < PREGATE_MAX_THRUSTING_PROB
             && crate::grid::point_segment_distance(&Vector3::zeros(), &a, &b) > PREGATE_AIR_TOP_RADIUS_M;
-        let r = pregate_reach_m(h, dt_b, k_gate) + GRID_PAD_M[usize::from(!ballistic)];
+        let r = pregate_reach_m(h, dt_b, self.k_gate) + GRID_PAD_M[usize::from(!ballistic)];
         if !fresh {
             // Tracks started since the build are candidates of every frame; overflow
             // entries are returned by every query.
@@ -973,6 +994,7 @@ impl SpaceTracker {
         cfg.validate("space")?;
         let index = (cfg.pregate_grid_km > 0.0).then(|| TrackIndex {
             grid: RayGrid::new(cfg.pregate_grid_km * 1e3, GRID_SHELL_M[0], GRID_SHELL_M[1]),
+            k_gate: pregate_k(cfg.gate_d2),
             entered: Vec::new(),
             n: 0,
             t0: f64::NEG_INFINITY,
@@ -1978,7 +2000,12 @@ impl SpaceTracker {
             }
             return;
         }
+        // Delete, and make the bounds exact again over the tracks left.
         let mut deleted = 0;
+        let sc = &mut self.scans;
+        sc.bad_cov = false;
+        sc.min_update_t = f64::INFINITY;
+        sc.min_unconfirmed_created_t = f64::INFINITY;
         for (k, h) in self.hot.iter_mut().enumerate().filter(|(_, h)| h.alive) {
             let pos_sd = h.pos_sd_max;
             let coast = t - h.t_last_update;
@@ -1991,20 +2018,11 @@ impl SpaceTracker {
                 h.alive = false;
                 self.tracks[k].alive = false;
                 deleted += 1;
+            } else {
+                sc.include(h, self.cfg.max_pos_std_m);
             }
         }
         self.stats.tracks_deleted += deleted;
-        // The bounds, exact again over the tracks left.
-        let sc = &mut self.scans;
-        sc.bad_cov = false;
-        sc.min_update_t = f64::INFINITY;
-        sc.min_unconfirmed_created_t = f64::INFINITY;
-        for h in self.hot.iter().filter(|h| h.alive) {
-            sc.min_update_t = sc.min_update_t.min(h.t_last_update);
-            if !h.confirmed {
-                sc.min_unconfirmed_created_t = sc.min_unconfirmed_created_t.min(h.t_created);
-            }
-        }
         if deleted > 0 {
             self.remove_dead_tracks();
         }
@@ -2041,16 +2059,8 @@ impl SpaceTracker {
     /// After a change of track `ti`'s hot fields (refreshed already): keep the scans'
     /// bounds and list of touched tracks true.
     fn note_change(&mut self, ti: usize) {
-        let h = &self.hot[ti];
-        let sc = &mut self.scans;
-        sc.min_update_t = sc.min_update_t.min(h.t_last_update);
-        if !h.confirmed {
-            sc.min_unconfirmed_created_t = sc.min_unconfirmed_created_t.min(h.t_created);
-        }
-        if h.pos_sd_max.is_nan() || h.pos_sd_max > self.cfg.max_pos_std_m {
-            sc.bad_cov = true;
-        }
-        sc.touched.push(ti as u32);
+        self.scans.include(&self.hot[ti], self.cfg.max_pos_std_m);
+        self.scans.touched.push(ti as u32);
     }
 
     /// After a change of track `ti`'s IMM (or of the fields `TrackHot` mirrors): refresh
@@ -2062,7 +2072,7 @@ impl SpaceTracker {
         if let Some(ix) = self.index.as_mut()
             && ix.valid
         {
-            ix.enter(ti, &self.hot[ti], pregate_k(self.cfg.gate_d2), false);
+            ix.enter(ti, &self.hot[ti], false);
         }
     }
 
@@ -2089,7 +2099,7 @@ impl SpaceTracker {
             ix.t0 = fp.t;
             ix.until = fp.t + GRID_WINDOW_S;
             for (ti, h) in self.hot.iter().enumerate() {
-                ix.enter(ti, h, fp.k_gate, true);
+                ix.enter(ti, h, true);
             }
             ix.n = n;
             ix.valid = true;
