@@ -163,7 +163,7 @@ pub fn innovation<const M: usize, Mm: MeasurementModel<M>>(
     let (nu, h, s, r_eff) = match filter {
         FilterKind::Ekf => {
             let h = m.jacobian(&g.x);
-            let s = h * g.p * h.transpose() + r;
+            let s = matmul(&matmul(&h, &g.p), &h.transpose()) + r;
             (m.z() - m.h(&g.x), h, s, r)
         }
         FilterKind::Ckf => {
@@ -264,19 +264,21 @@ pub fn update_consider<const M: usize>(
     c: &BiasCross,
 ) -> Result<ConsiderUpdate<M>, CovError> {
     let h = inn.h;
-    let hc = h * c; // M x 3
-    let s0 = h * g.p * h.transpose() + inn.r_eff;
-    let s = s0 + hc * hb.transpose() + hb * hc.transpose() + hb * hb.transpose() * b_var;
+    let ht = h.transpose();
+    let hc = matmul(&h, c); // M x 3
+    let s0 = matmul(&matmul(&h, &g.p), &ht) + inn.r_eff;
+    let hchb = matmul(&hc, &hb.transpose());
+    let s = s0 + hchb + matmul(hb, &hc.transpose()) + matmul(hb, &hb.transpose()) * b_var;
     let sf = SpdFactor::new(&s).ok_or(CovError::NotPositiveDefinite)?;
-    let gm = g.p * h.transpose() + c * hb.transpose(); // NX x M
+    let gm = matmul(&g.p, &ht) + matmul(c, &hb.transpose()); // NX x M
     let mut k = SMatrix::<f64, NX, M>::zeros();
     for i in 0..NX {
         let row: SVector<f64, M> = gm.row(i).transpose();
         k.set_row(i, &sf.solve(&row).transpose());
     }
     let x = g.x + k * inn.nu;
-    let kg = k * gm.transpose();
-    let mut p = g.p - kg - kg.transpose() + k * s * k.transpose();
+    let kg = matmul(&k, &gm.transpose());
+    let mut p = g.p - kg - kg.transpose() + matmul(&matmul(&k, &s), &k.transpose());
     guard_pd(&mut p)?;
     if x.iter().any(|v| !v.is_finite()) {
         return Err(CovError::NonFinite);
