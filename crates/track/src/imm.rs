@@ -138,6 +138,12 @@ pub struct ImmState {
     pub modes: [Gaussian; MAX_MODES],
     /// Mode probabilities.
     pub mu: [f64; MAX_MODES],
+    /// Modes whose last measurement update failed (bit `j`: mode `j` could not be
+    /// updated, its innovation covariance or posterior covariance was not positive
+    /// definite, and it kept its prediction with likelihood 0 while the others took
+    /// the measurement). 0 after a prediction or a clean update. A diagnostic: the
+    /// tracker counts these (`SpaceStats::mode_updates_failed`).
+    pub failed_modes: u8,
 }
 
 /// A predicted IMM, before a measurement: mode-matched priors and the predicted mode
@@ -179,7 +185,7 @@ impl ImmState {
         for i in 0..n {
             mu[i] = cfg.initial_prob[i] / s;
         }
-        Self { t_s, n, kinds, modes: [g; MAX_MODES], mu }
+        Self { t_s, n, kinds, modes: [g; MAX_MODES], mu, failed_modes: 0 }
     }
 
     /// Moment-matched combined estimate.
@@ -282,6 +288,7 @@ impl ImmPrior {
         let mut modes = self.modes;
         let mut ll = [f64::NEG_INFINITY; MAX_MODES];
         let mut any = false;
+        let mut failed_modes = 0u8;
         for j in 0..n {
             if let Ok(inn) = innovation(filter, &self.modes[j], m)
                 && let Ok(g) = update(&self.modes[j], &inn)
@@ -289,13 +296,15 @@ impl ImmPrior {
                 modes[j] = g;
                 ll[j] = inn.log_likelihood();
                 any = true;
+            } else {
+                failed_modes |= 1 << j;
             }
         }
         if !any {
             return Err(CovError::NotPositiveDefinite);
         }
         let mu = posterior_probs(&self.c, &ll, n);
-        Ok(ImmState { t_s: self.t_s, n, kinds: self.kinds, modes, mu })
+        Ok(ImmState { t_s: self.t_s, n, kinds: self.kinds, modes, mu, failed_modes })
     }
 
     /// Carry per-mode cross-covariances `c` (of the posterior this prior was predicted
@@ -334,9 +343,16 @@ impl ImmPrior {
         let mut modes = self.modes;
         let mut ll = [f64::NEG_INFINITY; MAX_MODES];
         let mut any = false;
+        let mut failed_modes = 0u8;
         for j in 0..n {
-            let Ok(inn) = innovation(filter, &self.modes[j], m) else { continue };
-            let Ok(u) = update_consider(&self.modes[j], &inn, hb, b_var, &cross[own][j]) else { continue };
+            let Ok(inn) = innovation(filter, &self.modes[j], m) else {
+                failed_modes |= 1 << j;
+                continue;
+            };
+            let Ok(u) = update_consider(&self.modes[j], &inn, hb, b_var, &cross[own][j]) else {
+                failed_modes |= 1 << j;
+                continue;
+            };
             modes[j] = u.g;
             ll[j] = u.log_likelihood;
             // Mode j's blocks depend only on mode j's prior blocks (read above): update
@@ -351,7 +367,7 @@ impl ImmPrior {
             return Err(CovError::NotPositiveDefinite);
         }
         let mu = posterior_probs(&self.c, &ll, n);
-        Ok(ImmState { t_s: self.t_s, n, kinds: self.kinds, modes, mu })
+        Ok(ImmState { t_s: self.t_s, n, kinds: self.kinds, modes, mu, failed_modes })
     }
 
     /// Update every mode with a measurement whose error is white (`m`'s `R`) plus
@@ -384,10 +400,17 @@ impl ImmPrior {
         let mut modes = self.modes;
         let mut ll = [f64::NEG_INFINITY; MAX_MODES];
         let mut gains: [Option<(SMatrix<f64, NX, M>, SMatrix<f64, M, NX>)>; MAX_MODES] = [None; MAX_MODES];
+        let mut failed_modes = 0u8;
         for j in 0..n {
-            let Ok(inn) = innovation(filter, &self.modes[j], m) else { continue };
+            let Ok(inn) = innovation(filter, &self.modes[j], m) else {
+                failed_modes |= 1 << j;
+                continue;
+            };
             let cj = c_own.map_or_else(BiasCross::zeros, |c| matmul(&self.phi[j], &c));
-            let Ok(u) = update_consider(&self.modes[j], &inn, hb, b_var, &cj) else { continue };
+            let Ok(u) = update_consider(&self.modes[j], &inn, hb, b_var, &cj) else {
+                failed_modes |= 1 << j;
+                continue;
+            };
             modes[j] = u.g;
             ll[j] = u.log_likelihood;
             gains[j] = Some((u.k, u.h));
@@ -418,12 +441,19 @@ impl ImmPrior {
             }
             *c = next;
         }
-        Ok(ImmState { t_s: self.t_s, n, kinds: self.kinds, modes, mu })
+        Ok(ImmState { t_s: self.t_s, n, kinds: self.kinds, modes, mu, failed_modes })
     }
 
     /// The prior as a state without a measurement (a coasting step).
     pub fn into_state(self) -> ImmState {
-        ImmState { t_s: self.t_s, n: self.n, kinds: self.kinds, modes: self.modes, mu: self.c }
+        ImmState {
+            t_s: self.t_s,
+            n: self.n,
+            kinds: self.kinds,
+            modes: self.modes,
+            mu: self.c,
+            failed_modes: 0,
+        }
     }
 }
 
@@ -620,5 +650,21 @@ mod tests {
         assert!((other - other_x).norm() <= 1e-9 * other_x.norm(), "{other} vs {other_x}");
         // The update changed the blocks (the check above is not trivially met).
         assert!((own - own0).norm() > 1e-3 * own0.norm());
+        assert_eq!(post.failed_modes, 0);
+
+        // A mode whose prediction is not a covariance (negative variance) fails its
+        // update and is reported; the others take the measurement.
+        let mut bad = prior.clone();
+        bad.modes[1].p[(0, 0)] = -1.0e6;
+        for upd in [
+            bad.update(FilterKind::Ekf, &ang).unwrap(),
+            bad.update_consider_shared(FilterKind::Ekf, &ang, &hb, b_var, &mut [Blk(own0)], Some(0)).unwrap(),
+            bad.update_consider_per_mode(FilterKind::Ekf, &ang, &hb, b_var, &mut [zero_cross()], 0).unwrap(),
+        ] {
+            assert_eq!(upd.failed_modes, 0b10);
+            assert_eq!(upd.modes[1], bad.modes[1], "the failed mode keeps its prediction");
+            assert!(upd.modes[2] != bad.modes[2]);
+        }
+        assert_eq!(prior.update(FilterKind::Ekf, &ang).unwrap().failed_modes, 0);
     }
 }

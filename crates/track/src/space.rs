@@ -308,6 +308,14 @@ pub struct SpaceStats {
     /// 3-D track predictions for gating (a track passing the pre-gate of a frame): the
     /// main cost driver, against `updates_3d`.
     pub gating_predictions: u64,
+    /// Mode updates that failed within 3-D track updates that succeeded: the mode's
+    /// innovation or posterior covariance was not positive definite, so it kept its
+    /// prediction with likelihood 0 while the other modes took the measurement
+    /// ([`crate::imm::ImmState::failed_modes`]). Against `updates_3d` times the modes.
+    pub mode_updates_failed: u64,
+    /// 3-D track updates in which a mode that failed held more than 1 % of the
+    /// predicted mode probability (the estimate lost a hypothesis it gave weight to).
+    pub updates_losing_mode: u64,
     /// Frames whose pre-gate took its candidates from the spatial index
     /// ([`SpaceConfig::pregate_grid_km`]; the others test every track).
     pub pregate_indexed_frames: u64,
@@ -1443,6 +1451,12 @@ impl SpaceTracker {
                 Ok(post) => {
                     used[j as usize] = true;
                     self.stats.updates_3d += 1;
+                    if post.failed_modes != 0 {
+                        self.stats.mode_updates_failed += u64::from(post.failed_modes.count_ones());
+                        let lost =
+                            (0..post.n).any(|m| post.failed_modes & (1 << m) != 0 && prior.c[m] > 0.01);
+                        self.stats.updates_losing_mode += u64::from(lost);
+                    }
                     if let Some(log) = self.update_log.as_mut() {
                         let tr = &self.tracks[ti];
                         let nis = pairs
