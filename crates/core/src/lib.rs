@@ -22,6 +22,7 @@ pub mod geom;
 pub mod gravity;
 pub mod object;
 pub mod rng;
+pub mod special;
 pub mod time;
 pub mod wgs84;
 

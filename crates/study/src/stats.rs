@@ -93,33 +93,7 @@ pub fn percentile_sorted(sorted: &[f64], p: f64) -> f64 {
     sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
 }
 
-/// ln Γ(x) for x > 0 (Lanczos, g = 7, 9 terms; relative error ~1e-15).
-pub fn ln_gamma(x: f64) -> f64 {
-    const G: f64 = 7.0;
-    const C: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    if x < 0.5 {
-        // Reflection: Γ(x) Γ(1 - x) = π / sin(πx).
-        let pi = std::f64::consts::PI;
-        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
-    }
-    let x = x - 1.0;
-    let mut a = C[0];
-    let t = x + G + 0.5;
-    for (i, c) in C.iter().enumerate().skip(1) {
-        a += c / (x + i as f64);
-    }
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
-}
+pub use tl_core::special::ln_gamma;
 
 /// Regularized incomplete beta I_x(a, b), a, b > 0, x in [0, 1].
 pub fn inc_beta(x: f64, a: f64, b: f64) -> f64 {
@@ -263,16 +237,6 @@ mod tests {
         // Large df tends to the normal quantile 1.959964.
         assert!((t_quantile(0.975, 1e7) - 1.959_964).abs() < 1e-5);
         assert!((t_quantile(0.025, 10.0) + 2.228_139).abs() < 1e-6);
-    }
-
-    #[test]
-    fn ln_gamma_matches_factorials() {
-        for n in 1..20u32 {
-            let f: f64 = (1..n).map(f64::from).product();
-            assert!((ln_gamma(n as f64) - f.ln()).abs() < 1e-12, "{n}");
-        }
-        // Γ(1/2) = √π.
-        assert!((ln_gamma(0.5) - std::f64::consts::PI.sqrt().ln()).abs() < 1e-13);
     }
 
     #[test]
