@@ -288,6 +288,35 @@ pub struct TrackReport {
     pub products: Products,
 }
 
+/// A count per motion model (the IMM modes).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ModeCounts {
+    /// Nearly constant velocity.
+    pub ncv: u64,
+    /// Ballistic (gravity only).
+    pub ballistic: u64,
+    /// Boost (thrust).
+    pub boost: u64,
+    /// Staging (thrust with a jumping magnitude).
+    pub staging: u64,
+    /// Reentry (drag).
+    pub reentry: u64,
+}
+
+impl ModeCounts {
+    /// Count one for `kind`.
+    pub fn add(&mut self, kind: ModelKind) {
+        let c = match kind {
+            ModelKind::Ncv => &mut self.ncv,
+            ModelKind::Ballistic => &mut self.ballistic,
+            ModelKind::Boost => &mut self.boost,
+            ModelKind::Staging => &mut self.staging,
+            ModelKind::Reentry => &mut self.reentry,
+        };
+        *c += 1;
+    }
+}
+
 /// What the tracker did and refused.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct SpaceStats {
@@ -311,8 +340,9 @@ pub struct SpaceStats {
     /// Mode updates that failed within 3-D track updates that succeeded: the mode's
     /// innovation or posterior covariance was not positive definite, so it kept its
     /// prediction with likelihood 0 while the other modes took the measurement
-    /// ([`crate::imm::ImmState::failed_modes`]). Against `updates_3d` times the modes.
-    pub mode_updates_failed: u64,
+    /// ([`crate::imm::ImmState::failed_modes`]), by the mode's model. Against
+    /// `updates_3d` (each updates every mode).
+    pub mode_updates_failed: ModeCounts,
     /// 3-D track updates in which a mode that failed held more than 1 % of the
     /// predicted mode probability (the estimate lost a hypothesis it gave weight to).
     pub updates_losing_mode: u64,
@@ -1452,9 +1482,11 @@ impl SpaceTracker {
                     used[j as usize] = true;
                     self.stats.updates_3d += 1;
                     if post.failed_modes != 0 {
-                        self.stats.mode_updates_failed += u64::from(post.failed_modes.count_ones());
-                        let lost =
-                            (0..post.n).any(|m| post.failed_modes & (1 << m) != 0 && prior.c[m] > 0.01);
+                        let failed = |m: usize| post.failed_modes & (1 << m) != 0;
+                        for m in (0..post.n).filter(|&m| failed(m)) {
+                            self.stats.mode_updates_failed.add(post.kinds[m]);
+                        }
+                        let lost = (0..post.n).any(|m| failed(m) && prior.c[m] > 0.01);
                         self.stats.updates_losing_mode += u64::from(lost);
                     }
                     if let Some(log) = self.update_log.as_mut() {
