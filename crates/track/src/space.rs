@@ -2353,15 +2353,19 @@ impl SpaceTracker {
             let noise_slack = k_gate * frame_noise_sigma(one) + 1e-6;
             let fp = FramePregate { t, sat_pos: ang.sat_pos_m, frame: one, cone: None, k_gate, noise_slack };
             let mut best: Option<(f64, usize)> = None;
-            for (ti, tr) in self.tracks.iter().enumerate() {
-                if !tr.alive || tr.imm.t_s < t {
+            // The compact hot fields first (`alive`, `t_s` mirror the track's): reading
+            // every track itself cost a cache miss per track and late detection.
+            for (ti, h) in self.hot.iter().enumerate() {
+                if !h.alive || h.t_s < t {
                     continue;
                 }
                 // The pre-gate's bound run backwards (every track the gate below could
                 // pass gets through; the retrodiction it spares is a full one).
-                if !fp.near_retro(&self.hot[ti]) {
+                if !fp.near_retro(h) {
                     continue;
                 }
+                let tr = &self.tracks[ti];
+                debug_assert_eq!(*h, TrackHot::of(tr), "track {ti}: hot fields not refreshed");
                 let g = tr.imm.combined();
                 let dt = t - tr.imm.t_s;
                 let (xr, phi) = propagate_with_stm(ModelKind::Ballistic, &g.x, dt, &self.cfg.motion);
@@ -2379,15 +2383,15 @@ impl SpaceTracker {
                 self.stats.oosm_unused += 1;
                 continue;
             };
-            let cfg = self.cfg.clone();
+            let motion = &self.cfg.motion;
             let tr = &mut self.tracks[ti];
             let mut ok = true;
             for m in 0..tr.imm.n {
                 let kind = tr.imm.kinds[m];
                 let g = tr.imm.modes[m];
                 let dt = t - tr.imm.t_s;
-                let (xr, phi) = propagate_with_stm(kind, &g.x, dt, &cfg.motion);
-                let pr = phi * g.p * phi.transpose() + process_noise(kind, &g.x, dt, &cfg.motion);
+                let (xr, phi) = propagate_with_stm(kind, &g.x, dt, motion);
+                let pr = phi * g.p * phi.transpose() + process_noise(kind, &g.x, dt, motion);
                 let h = ang.jacobian(&xr);
                 let s = h * pr * h.transpose() + ang.r();
                 let Some(sf) = SpdFactor::new(&s) else {
