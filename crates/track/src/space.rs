@@ -401,9 +401,12 @@ pub struct UpdateRecord {
     pub nis: f64,
     /// Mode probabilities (boost, ballistic, reentry) after the update.
     pub mode_prob: [f64; 3],
-    /// Line of sight of the detection, ECI unit vector (with `t_s`, `sat_id` and
-    /// `sensor_id` it identifies the detection, e.g. for scoring against truth).
+    /// Line of sight of the detection, ECI unit vector.
     pub los_eci: [f64; 3],
+    /// Index of the detection in input order (0-based, counting every
+    /// [`SpaceTracker::push`], rejected ones too, as [`Rejection::index`]): identifies
+    /// the detection, e.g. for scoring against truth.
+    pub det_index: u64,
 }
 
 /// First invalid detection seen (for messages).
@@ -418,6 +421,8 @@ pub struct Rejection {
 #[derive(Clone, Copy, Debug)]
 struct Pending {
     seq: u64,
+    /// Index of the detection in input order (0-based, rejected ones counted).
+    index: u64,
     det: Detection,
 }
 
@@ -1006,6 +1011,8 @@ pub struct SpaceTracker {
     lap: Lap,
     clusters: Clusters,
     frame: Vec<Detection>,
+    /// Input-order index of each detection of `frame` (for the update log).
+    frame_index: Vec<u64>,
     /// Launch/impact computations found due during the current `release`, run together
     /// (in parallel) at its end, with the state of their track when they were due and
     /// (if already run) their result.
@@ -1067,6 +1074,7 @@ impl SpaceTracker {
             lap: Lap::new(),
             clusters: Clusters::default(),
             frame: Vec::new(),
+            frame_index: Vec::new(),
             cross_scratch: Vec::new(),
             product_jobs: Vec::new(),
             product_patches: Vec::new(),
@@ -1165,7 +1173,7 @@ impl SpaceTracker {
             self.stats.arrival_out_of_order += 1;
         }
         self.last_arrival = self.last_arrival.max(det.t_arrival_s);
-        self.pending.push(Pending { seq: self.seq, det: *det });
+        self.pending.push(Pending { seq: self.seq, index: self.stats.detections_in - 1, det: *det });
         self.seq += 1;
     }
 
@@ -1221,6 +1229,10 @@ impl SpaceTracker {
             let mut frame = std::mem::take(&mut self.frame);
             frame.clear();
             frame.extend(self.pending[i..j].iter().map(|p| p.det));
+            if self.update_log.is_some() {
+                self.frame_index.clear();
+                self.frame_index.extend(self.pending[i..j].iter().map(|p| p.index));
+            }
             if d0.t_obs_s < self.released_until {
                 let lag = self.released_until - d0.t_obs_s;
                 if lag <= self.cfg.max_oosm_lag_s {
@@ -1505,6 +1517,7 @@ impl SpaceTracker {
                             nis,
                             mode_prob: mode_probs(&post),
                             los_eci: det.los_eci,
+                            det_index: self.frame_index[j as usize],
                         });
                     }
                     let tr = &mut self.tracks[ti];

@@ -49,7 +49,7 @@
 use crate::run::{Outputs, RunError, Stage, TableId, TableKind, World};
 use crate::scenario::Prepared;
 use crate::summary::Summary;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use tl_core::detection::Detection;
 use tl_core::object::ObjectKind;
 use tl_io::tables::TRACKS;
@@ -64,7 +64,9 @@ pub struct TracksStage<'a> {
     p: &'a Prepared,
     trk: SpaceTracker,
     table: Option<TableId>,
-    pending: Vec<Detection>,
+    /// Detections not yet arrived at the fusion node, with their truth objects (-1 for
+    /// false alarms; scoring only, never given to the tracker).
+    pending: Vec<(Detection, i64)>,
     updates: Vec<TrackReport>,
     snap: Vec<TrackReport>,
     samples: Vec<TrackSample>,
@@ -73,9 +75,13 @@ pub struct TracksStage<'a> {
     checkpoints: Vec<[Checkpoint; 3]>,
     /// Fill `WorldTrack::boost_estimate` (the scenario has weapons).
     wants_boost_estimates: bool,
-    /// Truth object of each detection not yet seen in the update log, by (satellite,
-    /// sensor, line of sight bits); -1 for false alarms. Scoring only.
-    det_truth: BTreeMap<(u32, u32, [u64; 3]), (i64, f64)>,
+    /// Truth object and observation time of each detection given to the tracker, in
+    /// the order given (the update log's `det_index`), from index `det_truth_base`;
+    /// dropped from the front once older than `det_truth_cutoff_s`. Scoring only.
+    det_truth: VecDeque<(i64, f64)>,
+    det_truth_base: u64,
+    /// Detections observed before this time are no longer looked up, s.
+    det_truth_cutoff_s: f64,
     /// Per tracker uid, updates per truth object.
     uid_truth: BTreeMap<u64, BTreeMap<i64, u32>>,
     /// Confirmed track id -> tracker uid.
@@ -136,10 +142,6 @@ impl Checkpoint {
 /// Detections kept for the truth lookup at most this long after observation, s (beyond
 /// the tracker's reorder window and out-of-sequence horizon).
 const DET_TRUTH_KEEP_S: f64 = 120.0;
-
-fn los_key(d: &Detection) -> (u32, u32, [u64; 3]) {
-    (d.sat_id, d.sensor_id, [d.los_eci[0].to_bits(), d.los_eci[1].to_bits(), d.los_eci[2].to_bits()])
-}
 
 impl<'a> TracksStage<'a> {
     /// The stage for a prepared scenario.
@@ -215,7 +217,9 @@ impl<'a> TracksStage<'a> {
             truth: Vec::new(),
             checkpoints,
             wants_boost_estimates: !p.scenario.weapons.is_empty(),
-            det_truth: BTreeMap::new(),
+            det_truth: VecDeque::new(),
+            det_truth_base: 0,
+            det_truth_cutoff_s: f64::NEG_INFINITY,
             uid_truth: BTreeMap::new(),
             id_uid: BTreeMap::new(),
             objects: BTreeMap::new(),
@@ -380,36 +384,38 @@ impl Stage for TracksStage<'_> {
 
     fn step(&mut self, world: &mut World, out: &mut Outputs) -> Result<(), RunError> {
         let t = world.t_s;
-        // Scoring only: which object made each detection (the tracker never sees it).
-        for (d, &tid) in world.detections.iter().zip(&world.detection_truth_ids) {
-            self.det_truth.insert(los_key(d), (tid, d.t_obs_s));
-        }
         for o in &world.objects {
             self.objects.entry(o.object_id as i64).or_insert((o.launch, o.kind));
         }
         // The fusion node receives a detection at its arrival time.
-        self.pending.extend_from_slice(&world.detections);
-        self.pending.sort_by(|a, b| a.t_arrival_s.total_cmp(&b.t_arrival_s));
-        let n = self.pending.partition_point(|d| d.t_arrival_s <= t);
-        for d in self.pending.drain(..n) {
+        // (Scoring only: which object made each detection; the tracker never sees it.)
+        self.pending.extend(world.detections.iter().copied().zip(world.detection_truth_ids.iter().copied()));
+        self.pending.sort_by(|a, b| a.0.t_arrival_s.total_cmp(&b.0.t_arrival_s));
+        let n = self.pending.partition_point(|d| d.0.t_arrival_s <= t);
+        for (d, tid) in self.pending.drain(..n) {
             self.trk.push(&d);
+            self.det_truth.push_back((tid, d.t_obs_s));
         }
         self.trk.advance(t, &mut self.updates);
         self.updates.clear();
         for r in self.trk.take_update_log() {
-            let key = (
-                r.sat_id,
-                r.sensor_id,
-                [r.los_eci[0].to_bits(), r.los_eci[1].to_bits(), r.los_eci[2].to_bits()],
-            );
-            let tid = self.det_truth.get(&key).map_or(-1, |v| v.0);
+            let tid = r
+                .det_index
+                .checked_sub(self.det_truth_base)
+                .and_then(|k| self.det_truth.get(k as usize))
+                .filter(|v| v.1 >= self.det_truth_cutoff_s)
+                .map_or(-1, |v| v.0);
             *self.uid_truth.entry(r.track_uid).or_default().entry(tid).or_default() += 1;
             if let Some(id) = r.track_id {
                 self.id_uid.insert(id, r.track_uid);
             }
         }
         if ((t / self.p.scenario.step_s).round() as u64).is_multiple_of(64) {
-            self.det_truth.retain(|_, v| v.1 >= t - DET_TRUTH_KEEP_S);
+            self.det_truth_cutoff_s = t - DET_TRUTH_KEEP_S;
+            while self.det_truth.front().is_some_and(|v| v.1 < self.det_truth_cutoff_s) {
+                self.det_truth.pop_front();
+                self.det_truth_base += 1;
+            }
         }
         self.snap.clear();
         self.trk.snapshot(t, &mut self.snap);
