@@ -53,7 +53,9 @@ use std::collections::{BTreeMap, VecDeque};
 use tl_core::detection::Detection;
 use tl_core::object::ObjectKind;
 use tl_io::tables::TRACKS;
-use tl_track::metrics::scoring::{Provenance, ScoreConfig, TrackSample, TruthSample, score_with_labels};
+use tl_track::metrics::scoring::{
+    Provenance, ScoreConfig, SymCov6, TrackSample, TruthSample, score_with_labels,
+};
 use tl_track::space::{SpaceTracker, TrackReport};
 
 /// Association gate and OSPA cut-off used for the scores, m.
@@ -499,7 +501,7 @@ impl Stage for TracksStage<'_> {
                 track_id: r.track_id,
                 pos_m: r.pos_eci_m,
                 vel_m_s: r.vel_eci_m_s,
-                cov_pv: Some(r.cov_pv),
+                cov_pv: Some(SymCov6::from_rows(&r.cov_pv)),
                 confirmed: true,
                 fire_control_quality: pr.fire_control_quality,
             });

@@ -54,11 +54,69 @@ pub struct TrackSample {
     /// Velocity, m/s.
     pub vel_m_s: [f64; 3],
     /// Position/velocity covariance, when known.
-    pub cov_pv: Option<[[f64; 6]; 6]>,
+    pub cov_pv: Option<SymCov6>,
     /// The track was confirmed at this time.
     pub confirmed: bool,
     /// Fire-control quality flag.
     pub fire_control_quality: bool,
+}
+
+/// A symmetric 6 x 6 covariance kept as its upper triangle (21 values): a run keeps one
+/// per track sample until the end for the scoring, and the full matrix was most of a
+/// sample's size (368 -> 248 bytes a sample). The lower triangle is taken equal to the
+/// upper one; the tracker's covariances are symmetric to the bit (symmetrised by its
+/// covariance guard), so the scores are the same.
+///
+/// ```
+/// use tl_track::metrics::scoring::SymCov6;
+/// let mut m = [[0.0; 6]; 6];
+/// for i in 0..6 {
+///     for j in 0..6 {
+///         m[i][j] = 1.0 / (1.0 + i as f64 + j as f64);
+///     }
+/// }
+/// let c = SymCov6::from_rows(&m);
+/// assert_eq!(c.get(4, 1), m[4][1]);
+/// assert_eq!(c.to_rows(), m);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SymCov6(pub [f64; 21]);
+
+impl SymCov6 {
+    /// Index of `(i, j)`, `i <= j`, in the row-by-row upper triangle.
+    #[inline]
+    fn at(i: usize, j: usize) -> usize {
+        let (i, j) = if i <= j { (i, j) } else { (j, i) };
+        i * 6 - i * (i + 1) / 2 + j
+    }
+
+    /// The upper triangle of `c` (rows).
+    pub fn from_rows(c: &[[f64; 6]; 6]) -> Self {
+        let mut v = [0.0; 21];
+        for i in 0..6 {
+            for j in i..6 {
+                v[Self::at(i, j)] = c[i][j];
+            }
+        }
+        Self(v)
+    }
+
+    /// Entry `(i, j)` (either triangle).
+    #[inline]
+    pub fn get(&self, i: usize, j: usize) -> f64 {
+        self.0[Self::at(i, j)]
+    }
+
+    /// The full matrix (rows).
+    pub fn to_rows(&self) -> [[f64; 6]; 6] {
+        let mut c = [[0.0; 6]; 6];
+        for (i, row) in c.iter_mut().enumerate() {
+            for (j, v) in row.iter_mut().enumerate() {
+                *v = self.get(i, j);
+            }
+        }
+        c
+    }
 }
 
 /// One truth state.
@@ -338,7 +396,7 @@ fn associate(tracks: &[TrackSample], truth: &[TruthSample], gate: f64) -> BTreeM
 /// covariance or with a non-finite value).
 fn nees6(ts: &TrackSample, gs: &TruthSample) -> Option<f64> {
     let c = ts.cov_pv?;
-    let p = Matrix6::from_fn(|i, j| c[i][j]);
+    let p = Matrix6::from_fn(|i, j| c.get(i, j));
     let pi = p.try_inverse()?;
     let e = Vector6::new(
         ts.pos_m[0] - gs.pos_m[0],
@@ -412,14 +470,17 @@ pub fn score(tracks: &[TrackSample], truth: &[TruthSample], cfg: &ScoreConfig) -
 /// ```
 /// use std::collections::BTreeMap;
 /// use tl_core::object::Phase;
-/// use tl_track::metrics::scoring::{Provenance, ScoreConfig, TrackSample, TruthSample, score_with_labels};
+/// use tl_track::metrics::scoring::{
+///     Provenance, ScoreConfig, SymCov6, TrackSample, TruthSample, score_with_labels,
+/// };
 /// let unit = {
 ///     let mut c = [[0.0; 6]; 6];
 ///     for (i, row) in c.iter_mut().enumerate() { row[i] = 1.0; }
 ///     c
 /// };
 /// let tk = |t: f64, x: f64| TrackSample { t_s: t, track_id: 7, pos_m: [x, 0.0, 0.0],
-///     vel_m_s: [0.0; 3], cov_pv: Some(unit), confirmed: true, fire_control_quality: false };
+///     vel_m_s: [0.0; 3], cov_pv: Some(SymCov6::from_rows(&unit)), confirmed: true,
+///     fire_control_quality: false };
 /// let tr = |t: f64, id: i64, x: f64| TruthSample { t_s: t, truth_id: id, pos_m: [x, 0.0, 0.0],
 ///     vel_m_s: [0.0; 3], phase: Phase::Midcourse };
 /// // Track 7 follows object 1 (error 1 m) at t = 0; at t = 1 object 1 has ended and the
@@ -719,19 +780,38 @@ mod tests {
             phase: Phase::Midcourse,
         }
     }
+    /// Each entry of the upper triangle has its own slot, and the full matrix comes
+    /// back to the bit (the scores read it through `get`).
+    #[test]
+    fn sym_cov_keeps_every_entry() {
+        let mut m = [[0.0; 6]; 6];
+        for i in 0..6 {
+            for j in i..6 {
+                m[i][j] = (10 * i + j) as f64 + 0.125;
+                m[j][i] = m[i][j];
+            }
+        }
+        let c = SymCov6::from_rows(&m);
+        assert_eq!(c.to_rows(), m);
+        let mut seen = c.0.to_vec();
+        seen.sort_by(f64::total_cmp);
+        seen.dedup();
+        assert_eq!(seen.len(), 21);
+    }
+
     fn tk(t: f64, id: u64, x: f64) -> TrackSample {
         TrackSample {
             t_s: t,
             track_id: id,
             pos_m: [x, 0.0, 0.0],
             vel_m_s: [1.0, 0.0, 0.0],
-            cov_pv: Some({
+            cov_pv: Some(SymCov6::from_rows(&{
                 let mut c = [[0.0; 6]; 6];
                 for (i, row) in c.iter_mut().enumerate() {
                     row[i] = 1.0;
                 }
                 c
-            }),
+            })),
             confirmed: true,
             fire_control_quality: t >= 2.0,
         }
