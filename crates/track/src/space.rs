@@ -44,7 +44,7 @@ use crate::filter::{
     AngleMeas, AngleRateMeas, BiasCross, FilterKind, Gaussian, MeasurementModel, innovation,
 };
 use crate::grid::RayGrid;
-use crate::imm::{ImmConfig, ImmPrior, ImmState, ModeCross, zero_cross};
+use crate::imm::{ImmConfig, ImmPrior, ImmState, MAX_MODES, ModeCross, zero_cross};
 use crate::linalg::{SpdFactor, guard_pd};
 use crate::motion::{
     IX_DRAG, IX_THRUST, ModelKind, MotionParams, NX, StateCov, StateVec, process_noise, propagate_with_stm,
@@ -645,21 +645,49 @@ impl TrackHot {
 }
 
 /// Cross-covariance of a track with one sensor's pointing bias.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct BiasBlock {
     /// `(sat << 16) | sensor`.
     key: u64,
     /// Last time this sensor updated the track, s.
     last_t: f64,
-    /// Cross-covariances of each IMM mode's state with the sensor's bias (at the track's
-    /// filter time); with [`BiasBlocks::Shared`] only the first is used.
-    c: ModeCross,
+    /// The block (at the track's filter time): with [`BiasBlocks::Shared`] the one block
+    /// of all modes; with [`BiasBlocks::PerMode`] the first mode's.
+    c: BiasCross,
+    /// [`BiasBlocks::PerMode`]: the other modes' blocks (`None`: all equal to `c`, as
+    /// for a new block). Kept apart so that the shared blocks of a raid take a quarter
+    /// of the memory (a 1,000-launch raid holds ~10^5 blocks).
+    rest: Option<Box<[BiasCross; MAX_MODES - 1]>>,
+}
+
+impl BiasBlock {
+    /// A block equal for every mode.
+    fn new(key: u64, last_t: f64, c: BiasCross) -> Self {
+        Self { key, last_t, c, rest: None }
+    }
+
+    /// Every mode's block ([`BiasBlocks::PerMode`]).
+    fn modes(&self) -> ModeCross {
+        let mut m = [self.c; MAX_MODES];
+        if let Some(r) = &self.rest {
+            m[1..].copy_from_slice(&r[..]);
+        }
+        m
+    }
+
+    /// Set every mode's block ([`BiasBlocks::PerMode`]).
+    fn set_modes(&mut self, m: &ModeCross) {
+        self.c = m[0];
+        let mut r = [BiasCross::zeros(); MAX_MODES - 1];
+        r.copy_from_slice(&m[1..]);
+        self.rest = Some(Box::new(r));
+    }
 }
 
 impl AsMut<BiasCross> for BiasBlock {
     /// The shared block ([`BiasBlocks::Shared`]).
     fn as_mut(&mut self) -> &mut BiasCross {
-        &mut self.c[0]
+        &mut self.c
     }
 }
 
@@ -1687,7 +1715,7 @@ impl SpaceTracker {
                 let mut own = blocks.iter().position(|b| b.key == key);
                 let added = own.is_none() && bv > 0.0;
                 if added {
-                    blocks.push(BiasBlock { key, last_t: t, c: zero_cross() });
+                    blocks.push(BiasBlock::new(key, t, BiasCross::zeros()));
                     own = Some(blocks.len() - 1);
                 }
                 // A sensor without bias still updates the other blocks (its own is zero).
@@ -1704,7 +1732,7 @@ impl SpaceTracker {
                 let tr = &self.tracks[ti];
                 let mut cross = std::mem::take(&mut self.cross_scratch);
                 cross.clear();
-                cross.extend(tr.bias.iter().map(|b| prior.propagate_cross(&b.c)));
+                cross.extend(tr.bias.iter().map(|b| prior.propagate_cross(&b.modes())));
                 let mut own = tr.bias.iter().position(|b| b.key == key);
                 if own.is_none() && bv > 0.0 {
                     cross.push(zero_cross());
@@ -1730,11 +1758,10 @@ impl SpaceTracker {
                     let blocks = &mut self.tracks[ti].bias;
                     let n_old = blocks.len();
                     for (i, c) in cross.iter().enumerate() {
-                        if i < n_old {
-                            blocks[i].c = *c;
-                        } else {
-                            blocks.push(BiasBlock { key, last_t: t, c: *c });
+                        if i >= n_old {
+                            blocks.push(BiasBlock::new(key, t, c[0]));
                         }
+                        blocks[i].set_modes(c);
                     }
                 }
                 self.cross_scratch = cross;
@@ -1983,11 +2010,7 @@ impl SpaceTracker {
             let c3 = fix.angle_sens_m_rad[k] * hb * lt.bias_var;
             let mut blk = BiasCross::zeros();
             blk.fixed_view_mut::<3, 3>(0, 0).copy_from(&c3);
-            bias.push(BiasBlock {
-                key: sensor_key(lt.sat, lt.sensor),
-                last_t: t,
-                c: [blk; crate::imm::MAX_MODES],
-            });
+            bias.push(BiasBlock::new(sensor_key(lt.sat, lt.sensor), t, blk));
         }
         let imm = ImmState::new(&self.cfg.imm, t, Gaussian { x, p });
         self.tracks.push(Box::new(Track3 {
