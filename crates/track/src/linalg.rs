@@ -313,18 +313,23 @@ mod tests {
     use super::*;
     use nalgebra::{Matrix3, Vector3};
 
+    /// Pseudo-random numbers (xorshift64): uniform in [-0.5, 0.5) and the state's bits.
+    fn xorshift(mut state: u64) -> impl FnMut() -> (f64, u64) {
+        move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            ((state >> 11) as f64 / (1u64 << 53) as f64 - 0.5, state)
+        }
+    }
+
     /// `cholesky_lower` is nalgebra's factor to the bit, and fails exactly when
     /// nalgebra's does: covariances A A^T + d I of every conditioning from well-posed to
     /// singular and indefinite (negative d), with a NaN and an infinity.
     #[test]
     fn cholesky_is_bit_identical_to_nalgebra() {
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-        };
+        let mut rng = xorshift(0x2545_f491_4f6c_dd1d);
+        let mut next = move || rng().0;
         let (mut ok, mut failed) = (0, 0);
         for i in 0..4000 {
             // Rank-deficient products (3 or 5 columns) plus a diagonal from -1e-3 to +1
@@ -359,12 +364,9 @@ mod tests {
     /// shapes the filters use, on pseudo-random entries spanning many magnitudes.
     #[test]
     fn matmul_is_bit_identical_to_nalgebra() {
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut rng = xorshift(0x9e37_79b9_7f4a_7c15);
         let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let m = (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+            let (m, state) = rng();
             m * 10f64.powi(((state >> 3) % 13) as i32 - 6)
         };
         for _ in 0..50 {
