@@ -49,6 +49,12 @@ pub struct RayGrid {
     seen: Vec<u64>,
 }
 
+/// Set bit `id` of a bit set (64 ids a word).
+#[inline]
+fn set_bit(bits: &mut [u64], id: u32) {
+    bits[id as usize / 64] |= 1 << (id % 64);
+}
+
 /// Distance from point `q` to the segment `a`-`b`, m.
 pub fn point_segment_distance(q: &Vector3<f64>, a: &Vector3<f64>, b: &Vector3<f64>) -> f64 {
     let ab = b - a;
@@ -161,7 +167,7 @@ impl RayGrid {
     /// Add item `id` to the query's set.
     #[inline]
     pub fn mark(&mut self, id: u32) {
-        self.seen[id as usize / 64] |= 1 << (id % 64);
+        set_bit(&mut self.seen, id);
     }
 
     /// Whether the query's set holds `id`.
@@ -249,7 +255,7 @@ impl RayGrid {
             let ci = ((cell[0] * n + cell[1]) * n + cell[2]) as usize;
             if self.occupied[ci / 64] & (1 << (ci % 64)) != 0 {
                 for &id in &self.cells[ci] {
-                    self.seen[id as usize / 64] |= 1 << (id % 64);
+                    set_bit(&mut self.seen, id);
                 }
             }
             // Next cell: across the nearest boundary.

@@ -287,7 +287,6 @@ impl ImmPrior {
         let n = self.n;
         let mut modes = self.modes;
         let mut ll = [f64::NEG_INFINITY; MAX_MODES];
-        let mut any = false;
         let mut failed_modes = 0u8;
         for j in 0..n {
             if let Ok(inn) = innovation(filter, &self.modes[j], m)
@@ -295,12 +294,11 @@ impl ImmPrior {
             {
                 modes[j] = g;
                 ll[j] = inn.log_likelihood();
-                any = true;
             } else {
                 failed_modes |= 1 << j;
             }
         }
-        if !any {
+        if all_failed(failed_modes, n) {
             return Err(CovError::NotPositiveDefinite);
         }
         let mu = posterior_probs(&self.c, &ll, n);
@@ -342,14 +340,12 @@ impl ImmPrior {
         let n = self.n;
         let mut modes = self.modes;
         let mut ll = [f64::NEG_INFINITY; MAX_MODES];
-        let mut any = false;
         let mut failed_modes = 0u8;
         for j in 0..n {
-            let Ok(inn) = innovation(filter, &self.modes[j], m) else {
-                failed_modes |= 1 << j;
-                continue;
-            };
-            let Ok(u) = update_consider(&self.modes[j], &inn, hb, b_var, &cross[own][j]) else {
+            let Some(u) = innovation(filter, &self.modes[j], m)
+                .ok()
+                .and_then(|inn| update_consider(&self.modes[j], &inn, hb, b_var, &cross[own][j]).ok())
+            else {
                 failed_modes |= 1 << j;
                 continue;
             };
@@ -361,9 +357,8 @@ impl ImmPrior {
             for (bi, blk) in cross.iter_mut().enumerate() {
                 blk[j] = consider_cross_update(&blk[j], &u.k, &u.h, hb, b_var, bi == own);
             }
-            any = true;
         }
-        if !any {
+        if all_failed(failed_modes, n) {
             return Err(CovError::NotPositiveDefinite);
         }
         let mu = posterior_probs(&self.c, &ll, n);
@@ -402,12 +397,11 @@ impl ImmPrior {
         let mut gains: [Option<(SMatrix<f64, NX, M>, SMatrix<f64, M, NX>)>; MAX_MODES] = [None; MAX_MODES];
         let mut failed_modes = 0u8;
         for j in 0..n {
-            let Ok(inn) = innovation(filter, &self.modes[j], m) else {
-                failed_modes |= 1 << j;
-                continue;
-            };
-            let cj = c_own.map_or_else(BiasCross::zeros, |c| matmul(&self.phi[j], &c));
-            let Ok(u) = update_consider(&self.modes[j], &inn, hb, b_var, &cj) else {
+            let cj = || c_own.map_or_else(BiasCross::zeros, |c| matmul(&self.phi[j], &c));
+            let Some(u) = innovation(filter, &self.modes[j], m)
+                .ok()
+                .and_then(|inn| update_consider(&self.modes[j], &inn, hb, b_var, &cj()).ok())
+            else {
                 failed_modes |= 1 << j;
                 continue;
             };
@@ -415,7 +409,7 @@ impl ImmPrior {
             ll[j] = u.log_likelihood;
             gains[j] = Some((u.k, u.h));
         }
-        if gains.iter().all(Option::is_none) {
+        if all_failed(failed_modes, n) {
             return Err(CovError::NotPositiveDefinite);
         }
         let mu = posterior_probs(&self.c, &ll, n);
@@ -455,6 +449,11 @@ impl ImmPrior {
             failed_modes: 0,
         }
     }
+}
+
+/// Whether every one of the `n` modes failed its update (`failed`: bit per mode).
+fn all_failed(failed: u8, n: usize) -> bool {
+    failed.count_ones() as usize == n
 }
 
 /// Mode probabilities after an update: `mu_j ~ c_j L_j` (log-likelihoods `ll`), with a

@@ -95,7 +95,7 @@ pub fn cholesky_lower<const N: usize>(p: &SMatrix<f64, N, N>) -> Option<SMatrix<
         }
         let d = a[j + j * N];
         // nalgebra: zero fails, then `try_sqrt` fails unless `d >= 0` (so NaN fails).
-        if d == 0.0 || d.is_nan() || d < 0.0 {
+        if d.is_nan() || d <= 0.0 {
             return None;
         }
         let s = d.sqrt();

@@ -2392,11 +2392,9 @@ impl SpaceTracker {
             // The compact hot fields first (`alive`, `t_s` mirror the track's): reading
             // every track itself cost a cache miss per track and late detection.
             for (ti, h) in self.hot.iter().enumerate() {
-                if !h.alive || h.t_s < t {
-                    continue;
-                }
-                // The pre-gate's bound run backwards (every track the gate below could
-                // pass gets through; the retrodiction it spares is a full one).
+                // The pre-gate's bound run backwards (live tracks at or after `t` only;
+                // every track the gate below could pass gets through; the retrodiction
+                // it spares is a full one).
                 if !fp.near_retro(h) {
                     continue;
                 }
