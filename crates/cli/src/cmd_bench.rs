@@ -208,6 +208,7 @@ fn run_one(name: &str, a: &Args) -> Result<String, CliError> {
         "detections_per_s": detections as f64 / wall_s,
         "tracker_detections_per_s": tracks_s.map(|t| detections as f64 / t),
         "stage_s": stage_s,
+        "counters": report.timing.counters,
         "finish_s": report.timing.finish_s,
         "max_rss_mb": max_rss_mb(),
         "tables": summary["tables"],
@@ -322,6 +323,14 @@ fn print_table(name: &str, rs: &[Value]) {
         row(&format!("  stage {s}"), v, "s", 2);
     }
     row("  closing tables", col("finish_s"), "s", 2);
+    // Thread-dependent: the 3-D filter updates made ahead in parallel and used.
+    let ahead = |k: &str| -> Vec<f64> {
+        rs.iter().map(|r| r["counters"]["tracks"]["filtered_ahead"][k].as_f64().unwrap_or(f64::NAN)).collect()
+    };
+    if ahead("updates_made").iter().any(|v| *v > 0.0) {
+        row("  filter updates made ahead", ahead("updates_made"), "", 0);
+        row("    of which used", ahead("updates_used"), "", 0);
+    }
     let loads: Vec<f64> = rs.iter().map(|r| r["load_before"].as_f64().unwrap_or(f64::NAN)).collect();
     row("load average before runs", loads, "", 2);
     let acc = &r0["accuracy"];

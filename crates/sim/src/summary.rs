@@ -144,6 +144,10 @@ pub struct Timing {
     pub setup_s: f64,
     /// Time spent in each stage's `step` and `finish`, s, by stage name.
     pub stages: BTreeMap<String, f64>,
+    /// Counters that depend on the number of threads, by stage name (the tracks
+    /// stage: how much of the 3-D filtering was done ahead in parallel,
+    /// `tl_track::space::SpecStats`).
+    pub counters: BTreeMap<String, serde_json::Value>,
     /// Closing tables and writing scenario/summary files, s.
     pub finish_s: f64,
     /// Whole run, s.

@@ -130,7 +130,8 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 
 /// A reduced raid-100 (the full layer of 308 satellites, 2 launches per group, the first
 /// 120 s with the lift-offs squeezed into 60-90 s: boost): detections are made, and the
-/// run folder is the same bytes with 1 and 2 threads. The folder's `scenario.toml` keeps
+/// run folder is the same bytes with 1 and 2 threads (with 2 the tracker filters ahead
+/// in parallel). The folder's `scenario.toml` keeps
 /// the groups and reruns to the same bytes.
 #[test]
 fn a_slice_of_raid_100_runs_deterministically() {
@@ -152,6 +153,13 @@ fn a_slice_of_raid_100_runs_deterministically() {
     let b = go("b", 2, &p);
     assert!(a.summary.stages["detections"]["detections"].as_u64().unwrap() > 100);
     assert!(files(&a.out_dir) == files(&b.out_dir), "outputs differ between 1 and 2 threads");
+    // With 2 threads the 3-D filtering was done ahead in parallel (`timing.json` only).
+    let ahead = |r: &tl_sim::run::RunReport, k: &str| {
+        r.timing.counters["tracks"]["filtered_ahead"][k].as_u64().unwrap()
+    };
+    let updates = a.summary.stages["tracks"]["tracker"]["updates_3d"].as_u64().unwrap();
+    assert_eq!(ahead(&a, "updates_made"), 0);
+    assert!(ahead(&b, "updates_used") * 2 > updates, "{} of {updates}", ahead(&b, "updates_used"));
     let resolved = std::fs::read_to_string(a.out_dir.join("scenario.toml")).unwrap();
     assert!(resolved.contains("[[launch_group]]") && !resolved.contains("[[launch]]"));
     let again = load(&Source::from_file(&a.out_dir.join("scenario.toml")).unwrap()).unwrap();

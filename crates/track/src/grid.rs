@@ -55,6 +55,20 @@ fn set_bit(bits: &mut [u64], id: u32) {
     bits[id as usize / 64] |= 1 << (id % 64);
 }
 
+/// The ids in a set of one bit per id, ascending.
+pub fn set_ids(bits: &[u64]) -> impl Iterator<Item = u32> + '_ {
+    bits.iter().enumerate().flat_map(|(w, &bits)| {
+        let mut b = bits;
+        std::iter::from_fn(move || {
+            (b != 0).then(|| {
+                let i = b.trailing_zeros();
+                b &= b - 1;
+                (w * 64) as u32 + i
+            })
+        })
+    })
+}
+
 /// Distance from point `q` to the segment `a`-`b`, m.
 pub fn point_segment_distance(q: &Vector3<f64>, a: &Vector3<f64>, b: &Vector3<f64>) -> f64 {
     let ab = b - a;
@@ -157,10 +171,18 @@ impl RayGrid {
     /// Start a query for items with ids below `n_ids` (every id entered must be): the
     /// rays given until the next call add their items to the query's set.
     pub fn begin_query(&mut self, n_ids: usize) {
-        self.seen.clear();
-        self.seen.resize(n_ids.div_ceil(64), 0);
-        for k in 0..self.overflow.len() {
-            self.mark(self.overflow[k]);
+        let mut seen = std::mem::take(&mut self.seen);
+        self.begin_query_into(n_ids, &mut seen);
+        self.seen = seen;
+    }
+
+    /// [`Self::begin_query`] into a caller's set (one bit per id), leaving the grid
+    /// untouched: with [`Self::ray_into`], queries from several threads at once.
+    pub fn begin_query_into(&self, n_ids: usize, seen: &mut Vec<u64>) {
+        seen.clear();
+        seen.resize(n_ids.div_ceil(64), 0);
+        for &id in &self.overflow {
+            set_bit(seen, id);
         }
     }
 
@@ -177,22 +199,20 @@ impl RayGrid {
 
     /// The query's set, ascending.
     pub fn marked(&self) -> impl Iterator<Item = u32> + '_ {
-        self.seen.iter().enumerate().flat_map(|(w, &bits)| {
-            let mut b = bits;
-            std::iter::from_fn(move || {
-                (b != 0).then(|| {
-                    let i = b.trailing_zeros();
-                    b &= b - 1;
-                    (w * 64) as u32 + i
-                })
-            })
-        })
+        set_ids(&self.seen)
     }
 
     /// Add to the query's set the items entered in a cell the ray from `origin` along
     /// the unit vector `dir` crosses within the shell (the overflow items are in it
     /// from [`Self::begin_query`]).
     pub fn ray(&mut self, origin: &Vector3<f64>, dir: &Vector3<f64>) {
+        let mut seen = std::mem::take(&mut self.seen);
+        self.ray_into(origin, dir, &mut seen);
+        self.seen = seen;
+    }
+
+    /// [`Self::ray`] into a caller's set started by [`Self::begin_query_into`].
+    pub fn ray_into(&self, origin: &Vector3<f64>, dir: &Vector3<f64>, seen: &mut [u64]) {
         if self.cells.is_empty() {
             return;
         }
@@ -217,18 +237,18 @@ impl RayGrid {
         match span(self.r_in_m).map(|(i0, i1)| (i0 + pad, i1 - pad)).filter(|(i0, i1)| i0 < i1) {
             Some((i0, i1)) => {
                 if i0 > o0 {
-                    self.walk(origin, dir, o0, i0.min(o1));
+                    self.walk(origin, dir, o0, i0.min(o1), seen);
                 }
                 if i1 < o1 {
-                    self.walk(origin, dir, i1.max(o0), o1);
+                    self.walk(origin, dir, i1.max(o0), o1, seen);
                 }
             }
-            None => self.walk(origin, dir, o0, o1),
+            None => self.walk(origin, dir, o0, o1, seen),
         }
     }
 
     /// The cells the ray crosses for `s` in `[t0, t1]` (3-D DDA).
-    fn walk(&mut self, origin: &Vector3<f64>, dir: &Vector3<f64>, t0: f64, t1: f64) {
+    fn walk(&self, origin: &Vector3<f64>, dir: &Vector3<f64>, t0: f64, t1: f64, seen: &mut [u64]) {
         let p = origin + dir * t0;
         let nf = self.n as f64;
         let mut cell = [0i64; 3];
@@ -255,7 +275,7 @@ impl RayGrid {
             let ci = ((cell[0] * n + cell[1]) * n + cell[2]) as usize;
             if self.occupied[ci / 64] & (1 << (ci % 64)) != 0 {
                 for &id in &self.cells[ci] {
-                    set_bit(&mut self.seen, id);
+                    set_bit(seen, id);
                 }
             }
             // Next cell: across the nearest boundary.

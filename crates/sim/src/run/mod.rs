@@ -43,6 +43,12 @@ pub trait Stage {
 
     /// After the last step: write anything pending and add figures to the summary.
     fn finish(&mut self, world: &World, out: &mut Outputs, summary: &mut Summary) -> Result<(), RunError>;
+
+    /// Counters for `timing.json` that depend on the number of threads, and so stay out
+    /// of the summary (called after [`Self::finish`]); `None` if the stage has none.
+    fn timing_counters(&self) -> Option<serde_json::Value> {
+        None
+    }
 }
 
 /// Why a run stopped.
@@ -246,6 +252,8 @@ fn run_here(p: &Prepared, options: &RunOptions<'_>, threads: usize) -> Result<Ru
     summary.tables = out.finish()?;
     write_resolved_scenario(p, dir.path())?;
     timing.stages = stages.iter().map(|s| s.name().to_string()).zip(stage_s).collect();
+    timing.counters =
+        stages.iter().filter_map(|s| Some((s.name().to_string(), s.timing_counters()?))).collect();
     timing.finish_s = secs(t_finish);
     timing.total_s = secs(t_start);
     timing.steps_per_s = if timing.total_s > 0.0 { p.steps as f64 / timing.total_s } else { 0.0 };

@@ -585,6 +585,10 @@ impl Stage for TracksStage<'_> {
         Ok(())
     }
 
+    fn timing_counters(&self) -> Option<serde_json::Value> {
+        Some(serde_json::json!({ "filtered_ahead": self.trk.spec_stats }))
+    }
+
     fn finish(&mut self, _world: &World, _out: &mut Outputs, summary: &mut Summary) -> Result<(), RunError> {
         let cfg = ScoreConfig { assoc_gate_m: SCORE_GATE_M, c_m: SCORE_GATE_M, p: 1.0, nees_alpha: 0.05 };
         // Provenance label of each confirmed track: the object with the most updates
