@@ -53,6 +53,7 @@ use crate::products::{ProductJob, ProductResult, ProductState, Products, Product
 use crate::triangulate::{RateRay, Ray, triangulate, velocity_from_rates};
 use nalgebra::{Matrix2, Matrix4, SMatrix, Vector2, Vector3, Vector4};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use tl_core::check::{FieldError, in_range, non_negative, positive};
 use tl_core::detection::Detection;
 use tl_core::frames::EarthRotation;
@@ -568,7 +569,9 @@ impl LosTrack {
 struct Track3 {
     uid: u64,
     id: Option<u64>,
-    imm: ImmState,
+    /// Shared, so that work done ahead on another thread reads it while the track
+    /// changes (a change replaces it, or copies it if it is still read).
+    imm: Arc<ImmState>,
     /// Changes with every change of `imm` or `bias` (a value unique over the tracker's
     /// life, from `SpaceTracker::next_version`): a speculative prediction or update made
     /// from this track is valid while it has not changed (see `SpecFrame`).
@@ -589,8 +592,8 @@ struct Track3 {
     product_job: Option<usize>,
     alive: bool,
     /// Cross-covariances of the modes with the pointing biases of the sensors that
-    /// observed the track (consider parameters), most recent last.
-    bias: Vec<BiasBlock>,
+    /// observed the track (consider parameters), most recent last. Shared as `imm`.
+    bias: Arc<Vec<BiasBlock>>,
 }
 
 /// What the per-frame scans (pre-gate, maintenance, confirmation) read of a 3-D track,
@@ -950,13 +953,14 @@ impl FrameGates {
     }
 }
 
-/// Frames a release speculates on at a time ([`SpaceTracker::speculate`]): more frames
-/// give the threads more work per hand-over (each costs tens of microseconds of waking
-/// a thread), fewer keep the guesses fresh (the pre-gate runs on the positions before
-/// the chunk; tracks started, merged or changed out of sequence during it are not
-/// foreseen). On the 100-launch raid's first 400 s: 128, 256 and 1,024 frames used
-/// 98.4 %, 98.5 % and 94.2 % of the updates made ahead, 256 was the fastest.
-const SPEC_CHUNK_FRAMES: usize = 256;
+/// Frames a release works ahead on at a time ([`SpaceTracker::spec_prepare`]): more
+/// frames give the threads more work per hand-over (each costs tens of microseconds of
+/// waking a thread), fewer keep the guesses fresh (a chunk's work is prepared before the
+/// chunk before it runs: on the positions before both, not foreseeing the tracks they
+/// start, merge or change out of sequence). On the 100-launch raid's first 400 s: 64,
+/// 128, 256 and 512 frames used 98.5 %, 95.8 %, 88.4 % and 79.0 % of the updates made
+/// ahead; 128 was the fastest.
+const SPEC_CHUNK_FRAMES: usize = 128;
 
 /// Where `process_frame` has a candidate track's IMM prediction from.
 enum Prior {
@@ -969,7 +973,8 @@ enum Prior {
 }
 
 /// A frame's 3-D predictions and updates computed ahead, from the tracker's state
-/// before the frame's chunk ([`SpaceTracker::speculate`]). `process_frame` takes a
+/// before the frame's chunk as the chunks before are expected to leave it ([`SpecJob`]).
+/// `process_frame` takes a
 /// prediction or an update from here instead of computing it when the track has not
 /// changed since (same `uid` and `version`; the update also for the same detection and
 /// satellite velocity): both are pure functions of those, so the result is the same
@@ -995,8 +1000,8 @@ struct SpecPred {
 struct SpecUpdate {
     j: u32,
     sat_vel: Option<Vector3<f64>>,
-    res: Result<ImmState, crate::linalg::CovError>,
-    bias: Vec<BiasBlock>,
+    res: Result<Arc<ImmState>, crate::linalg::CovError>,
+    bias: Arc<Vec<BiasBlock>>,
     rates_ignored: bool,
     /// The predicted mode probabilities `ImmPrior::c`.
     prior_c: [f64; MAX_MODES],
@@ -1030,51 +1035,119 @@ impl SpecFrame {
     }
 }
 
-/// Set in the versions that [`SpaceTracker::speculate`] gives tracks it updates ahead
+/// Set in the versions that a [`SpecJob`] gives the tracks it updates ahead
 /// (`SpaceTracker::next_version` counts below it).
 const SPEC_VERSION_BIT: u64 = 1 << 63;
 
-/// A track as the earlier frames of a speculated chain left it.
-#[derive(Debug)]
-struct Overlay {
+/// A track as work done ahead sees it: as it was when the work was prepared, or as the
+/// frames before are expected to leave it.
+#[derive(Clone, Debug)]
+struct Snap {
     uid: u64,
     version: u64,
     gate_prior: Option<(f64, Gaussian)>,
-    /// Where its latest update is: (chain position of the frame, prediction), or
-    /// `None` if not updated in the chain.
-    from: Option<(usize, usize)>,
+    imm: Arc<ImmState>,
+    bias: Arc<Vec<BiasBlock>>,
 }
 
-impl Overlay {
+impl Snap {
     fn of(tr: &Track3) -> Self {
-        Self { uid: tr.uid, version: tr.version, gate_prior: tr.gate_prior, from: None }
-    }
-
-    /// The IMM and bias blocks of track `tr` (this overlay's) after the chain's frames
-    /// `earlier`.
-    fn state<'a>(
-        &self,
-        tr: &'a Track3,
-        earlier: &'a [(usize, SpecFrame)],
-    ) -> (&'a ImmState, &'a [BiasBlock]) {
-        let upd = self.from.and_then(|(c, k)| earlier[c].1.preds[k].update.as_ref());
-        match upd.and_then(|u| u.res.as_ref().ok().map(|imm| (imm, &u.bias[..]))) {
-            Some(s) => s,
-            None => (&tr.imm, &tr.bias[..]),
+        Self {
+            uid: tr.uid,
+            version: tr.version,
+            gate_prior: tr.gate_prior,
+            imm: Arc::clone(&tr.imm),
+            bias: Arc::clone(&tr.bias),
         }
     }
 }
 
-/// Per-thread scratch of [`SpaceTracker::speculate`].
+/// One chunk's work ahead ([`SpaceTracker::spec_prepare`]), owning all it reads: it
+/// runs while the tracker processes the chunk before.
+struct SpecJob {
+    fx: Filtering,
+    /// Per frame: its detections and the satellite velocity `process_frame` will see
+    /// (`None`: the frame will be processed out of sequence).
+    frames: Vec<Option<FrameAhead>>,
+    /// Per frame: its pre-gate candidates, indices into `snaps`.
+    cands: Vec<Vec<usize>>,
+    snaps: Vec<Snap>,
+    /// Frames (in order) joined by shared candidates: each chain runs in sequence, the
+    /// chains in parallel.
+    chains: Vec<Vec<usize>>,
+    /// Numbers the versions of the updates made ahead ([`SPEC_VERSION_BIT`]).
+    chunk_no: u64,
+}
+
+/// A frame's detections and the satellite velocity `process_frame` will see.
+struct FrameAhead {
+    dets: Vec<Detection>,
+    sat_vel: Option<Vector3<f64>>,
+}
+
+/// What one chain of a [`SpecJob`] made: its frames' [`SpecFrame`]s (by position in
+/// the chunk) and its tracks as they leave them.
+type ChainOut = (Vec<(usize, SpecFrame)>, Vec<Snap>);
+
+/// What a [`SpecJob`] made: per frame its [`SpecFrame`], and every track its frames
+/// touched as they are expected to leave it (the next chunk's starting point).
+struct SpecOut {
+    frames: Vec<Option<SpecFrame>>,
+    after: Vec<Snap>,
+}
+
+impl SpecJob {
+    fn run(self) -> SpecOut {
+        use rayon::prelude::*;
+        let done: Vec<ChainOut> = self
+            .chains
+            .par_iter()
+            .map_init(SpecScratch::default, |sc, chain| {
+                // The chain's own copies of its tracks (its candidates are no other
+                // chain's), and each frame's candidates among them.
+                let mut local: Vec<Snap> = Vec::new();
+                let mut at: Vec<(usize, usize)> = Vec::new();
+                let mut out = Vec::with_capacity(chain.len());
+                for &f in chain {
+                    let Some(FrameAhead { dets, sat_vel }) = &self.frames[f] else { continue };
+                    let cands: Vec<usize> = self.cands[f]
+                        .iter()
+                        .map(|&si| match at.iter().find(|a| a.0 == si) {
+                            Some(a) => a.1,
+                            None => {
+                                local.push(self.snaps[si].clone());
+                                at.push((si, local.len() - 1));
+                                local.len() - 1
+                            }
+                        })
+                        .collect();
+                    let token = SPEC_VERSION_BIT | self.chunk_no << 24 | f as u64;
+                    out.push((f, self.fx.speculate_frame(dets, *sat_vel, &cands, &mut local, token, sc)));
+                }
+                (out, local)
+            })
+            .collect();
+        let mut frames: Vec<Option<SpecFrame>> = (0..self.frames.len()).map(|_| None).collect();
+        let mut after = Vec::new();
+        for (fs, local) in done {
+            for (f, s) in fs {
+                frames[f] = Some(s);
+            }
+            after.extend(local);
+        }
+        SpecOut { frames, after }
+    }
+}
+
+/// Per-thread scratch of [`SpecJob::run`].
 #[derive(Debug, Default)]
 struct SpecScratch {
-    overlay: Vec<Overlay>,
     lap: Lap,
     clusters: Clusters,
     cross: Vec<ModeCross>,
 }
 
-/// How much of the 3-D filtering was done ahead on other threads ([`SpaceTracker::speculate`]):
+/// How much of the 3-D filtering was done ahead on other threads ([`SpecJob`]):
 /// counted for the benchmarks, and not part of the summary, since they depend on the number
 /// of threads (the tracks do not).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -1227,7 +1300,8 @@ fn bias_map(u: &Vector3<f64>, frame: &nalgebra::Matrix3<f64>) -> SMatrix<f64, 2,
 /// The angles-only multi-satellite tracker.
 #[derive(Debug)]
 pub struct SpaceTracker {
-    cfg: SpaceConfig,
+    /// The configuration and pointing biases.
+    fx: Filtering,
     earth: EarthRotation,
     pending: Vec<Pending>,
     /// Entries of `pending` before this index are released (see `release`).
@@ -1261,8 +1335,12 @@ pub struct SpaceTracker {
     next_id: u64,
     /// The next value of `Track3::version`.
     next_version: u64,
-    /// Chunks speculated on so far (numbers the versions of updates made ahead).
+    /// Chunks prepared for work ahead so far (numbers the versions of its updates).
     spec_chunks: u64,
+    /// `ephem` and `released_until` as they will be after the chunks prepared for work
+    /// ahead (replayed one chunk ahead of the frames run).
+    spec_ephem: Vec<Ephem>,
+    spec_released: f64,
     last_merge: f64,
     /// Counters.
     pub stats: SpaceStats,
@@ -1287,84 +1365,19 @@ pub struct SpaceTracker {
     /// Scratch for a per-mode consider update's propagated bias cross-covariances.
     cross_scratch: Vec<ModeCross>,
     update_log: Option<Vec<UpdateRecord>>,
+}
+
+/// What the filters read of the tracker's settings, shared (not borrowed) so that work
+/// done ahead on another thread can run while the tracker changes
+/// ([`SpecJob`]).
+#[derive(Clone, Debug)]
+struct Filtering {
+    cfg: Arc<SpaceConfig>,
     /// Per-sensor pointing-bias standard deviations set by the caller, rad.
-    bias_sigma: Vec<Vec<Option<f64>>>,
+    bias_sigma: Arc<Vec<Vec<Option<f64>>>>,
 }
 
-/// Reported mode probabilities: (thrusting = boost + staging, ballistic, reentry).
-fn mode_probs(imm: &ImmState) -> [f64; 3] {
-    [imm.prob_thrusting(), imm.prob(ModelKind::Ballistic), imm.prob(ModelKind::Reentry)]
-}
-
-impl SpaceTracker {
-    /// A tracker with a validated configuration. `earth` maps times to Earth rotation
-    /// (for ground products: launch and impact points).
-    pub fn new(cfg: SpaceConfig, earth: EarthRotation) -> Result<Self, FieldError> {
-        cfg.validate("space")?;
-        let index = (cfg.pregate_grid_km > 0.0).then(|| TrackIndex {
-            grid: RayGrid::new(cfg.pregate_grid_km * 1e3, GRID_SHELL_M[0], GRID_SHELL_M[1]),
-            k_gate: pregate_k(cfg.gate_d2),
-            entered: Vec::new(),
-            n: 0,
-            t0: f64::NEG_INFINITY,
-            until: f64::NEG_INFINITY,
-            valid: false,
-        });
-        Ok(Self {
-            index,
-            scans: ScanBounds {
-                min_update_t: f64::INFINITY,
-                min_unconfirmed_created_t: f64::INFINITY,
-                ..ScanBounds::default()
-            },
-            cfg,
-            earth,
-            pending: Vec::new(),
-            pending_head: 0,
-            seq: 0,
-            last_arrival: f64::NEG_INFINITY,
-            released_until: f64::NEG_INFINITY,
-            ephem: Vec::new(),
-            los: Vec::new(),
-            los_index: std::collections::HashMap::new(),
-            los_min_t: f64::INFINITY,
-            tracks: Vec::new(),
-            hot: Vec::new(),
-            next_uid: 0,
-            next_id: 0,
-            next_version: 0,
-            spec_chunks: 0,
-            last_merge: f64::NEG_INFINITY,
-            stats: SpaceStats::default(),
-            spec_stats: SpecStats::default(),
-            rejections: Vec::new(),
-            lap: Lap::new(),
-            clusters: Clusters::default(),
-            frame: Vec::new(),
-            frame_bounds: Vec::new(),
-            frame_index: Vec::new(),
-            cross_scratch: Vec::new(),
-            product_jobs: Vec::new(),
-            product_patches: Vec::new(),
-            update_log: None,
-            bias_sigma: Vec::new(),
-        })
-    }
-
-    /// Pointing-bias standard deviation per axis of sensor `sensor` of satellite `sat`,
-    /// rad (overrides `pointing_bias_urad` for that sensor). The bias is part of the
-    /// detections' reported covariance; this says how much of it.
-    pub fn set_pointing_bias(&mut self, sat: u32, sensor: u32, sigma_rad: f64) {
-        let (a, b) = (sat as usize, sensor as usize);
-        if self.bias_sigma.len() <= a {
-            self.bias_sigma.resize(a + 1, Vec::new());
-        }
-        if self.bias_sigma[a].len() <= b {
-            self.bias_sigma[a].resize(b + 1, None);
-        }
-        self.bias_sigma[a][b] = Some(sigma_rad.max(0.0));
-    }
-
+impl Filtering {
     /// Bias variance to use for a detection: the sensor's pointing-bias variance, capped
     /// at 0.9 of the smallest eigenvalue of its covariance so the white part stays
     /// positive definite.
@@ -1382,208 +1395,6 @@ impl SpaceTracker {
         let [a, b, c] = d.cov_rad2;
         let lmin = 0.5 * (a + c) - (0.25 * (a - c) * (a - c) + b * b).sqrt();
         (sig * sig).min(0.9 * lmin.max(0.0))
-    }
-
-    /// Keep a record of every 3-D track update (diagnostics; off by default).
-    pub fn set_update_log(&mut self, on: bool) {
-        self.update_log = if on { Some(Vec::new()) } else { None };
-    }
-
-    /// Take the update records gathered since the last call (empty when the log is off).
-    pub fn take_update_log(&mut self) -> Vec<UpdateRecord> {
-        self.update_log.as_mut().map(std::mem::take).unwrap_or_default()
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &SpaceConfig {
-        &self.cfg
-    }
-
-    /// Number of confirmed live 3-D tracks.
-    pub fn n_confirmed(&self) -> usize {
-        self.tracks.iter().filter(|t| t.alive && t.id.is_some()).count()
-    }
-
-    /// Number of live 3-D tracks, tentative included.
-    pub fn n_tracks(&self) -> usize {
-        self.tracks.iter().filter(|t| t.alive).count()
-    }
-
-    /// Number of live 2-D angle tracks.
-    pub fn n_los_tracks(&self) -> usize {
-        self.los.iter().filter(|t| t.alive).count()
-    }
-
-    fn reject(&mut self, e: FieldError) {
-        self.stats.rejected_invalid += 1;
-        if self.rejections.len() < 100 {
-            self.rejections.push(Rejection { index: self.stats.detections_in - 1, error: e });
-        }
-    }
-
-    /// Offer one detection (in arrival order). Invalid records are rejected and counted;
-    /// valid ones wait in the reorder buffer. Call [`Self::advance`] to process.
-    pub fn push(&mut self, det: &Detection) {
-        self.stats.detections_in += 1;
-        if let Err(e) = det.validate() {
-            self.reject(e);
-            return;
-        }
-        if det.sat_pos_eci_m.iter().map(|v| v * v).sum::<f64>() < 1.0 {
-            self.reject(FieldError::new(
-                "sat_pos_eci_m",
-                "[0, 0, 0]",
-                "a satellite position (not the origin)",
-            ));
-            return;
-        }
-        if det.t_arrival_s < self.last_arrival {
-            self.stats.arrival_out_of_order += 1;
-        }
-        self.last_arrival = self.last_arrival.max(det.t_arrival_s);
-        self.pending.push(Pending { seq: self.seq, index: self.stats.detections_in - 1, det: *det });
-        self.seq += 1;
-    }
-
-    /// Process every buffered detection observed at or before `now_s - reorder_window_s`
-    /// (`now_s` is the arrival clock), appending reports of confirmed tracks to `out`.
-    pub fn advance(&mut self, now_s: f64, out: &mut Vec<TrackReport>) {
-        self.release(now_s - self.cfg.reorder_window_s, out);
-    }
-
-    /// Process everything still buffered.
-    pub fn flush(&mut self, out: &mut Vec<TrackReport>) {
-        self.release(f64::INFINITY, out);
-    }
-
-    fn release(&mut self, cutoff: f64, out: &mut Vec<TrackReport>) {
-        // `pending[..pending_head]` was released already; it is dropped in one go once it
-        // is at least half the buffer (draining the front on every call would shift the
-        // whole reorder window each time).
-        if self.pending_head >= 4096 && 2 * self.pending_head >= self.pending.len() {
-            self.pending.drain(..self.pending_head);
-            self.pending_head = 0;
-        }
-        let head = self.pending_head;
-        if self.pending.len() == head {
-            return;
-        }
-        // A total order (`seq` is unique): any sort gives the same sequence.
-        self.pending[head..].sort_by(|a, b| {
-            a.det
-                .t_obs_s
-                .total_cmp(&b.det.t_obs_s)
-                .then(a.det.sat_id.cmp(&b.det.sat_id))
-                .then(a.det.sensor_id.cmp(&b.det.sensor_id))
-                .then(a.seq.cmp(&b.seq))
-        });
-        let n_ready = self.pending[head..].partition_point(|p| p.det.t_obs_s <= cutoff);
-        if n_ready == 0 {
-            return;
-        }
-        let end = head + n_ready;
-        self.pending_head = end;
-        // The frames: runs of the same time, satellite and sensor.
-        let mut frames = std::mem::take(&mut self.frame_bounds);
-        frames.clear();
-        let mut i = head;
-        while i < end {
-            let d0 = &self.pending[i].det;
-            let mut j = i + 1;
-            while j < end
-                && self.pending[j].det.t_obs_s == d0.t_obs_s
-                && self.pending[j].det.sat_id == d0.sat_id
-                && self.pending[j].det.sensor_id == d0.sensor_id
-            {
-                j += 1;
-            }
-            frames.push((i, j));
-            i = j;
-        }
-        // With more than one thread, the 3-D filtering of each chunk of frames is done
-        // ahead in parallel, then the frames run in order using what is still valid.
-        let ahead = rayon::current_num_threads() > 1;
-        for chunk in frames.chunks(SPEC_CHUNK_FRAMES) {
-            let mut specs = if ahead && chunk.len() > 1 { self.speculate(chunk) } else { Vec::new() };
-            for (c, &(i, j)) in chunk.iter().enumerate() {
-                let d0 = self.pending[i].det;
-                let mut frame = std::mem::take(&mut self.frame);
-                frame.clear();
-                frame.extend(self.pending[i..j].iter().map(|p| p.det));
-                if self.update_log.is_some() {
-                    self.frame_index.clear();
-                    self.frame_index.extend(self.pending[i..j].iter().map(|p| p.index));
-                }
-                if d0.t_obs_s < self.released_until {
-                    let lag = self.released_until - d0.t_obs_s;
-                    if lag <= self.cfg.max_oosm_lag_s {
-                        self.process_oosm(&frame);
-                    } else {
-                        self.stats.rejected_too_late += frame.len() as u64;
-                    }
-                } else {
-                    let spec = specs.get_mut(c).and_then(Option::as_mut);
-                    if let Some(s) = &spec {
-                        self.spec_stats.frames += 1;
-                        self.spec_stats.predictions_made += s.preds.len() as u64;
-                        self.spec_stats.updates_made +=
-                            s.preds.iter().filter(|p| p.update.is_some()).count() as u64;
-                    }
-                    self.process_frame(&frame, out, spec);
-                    self.released_until = d0.t_obs_s;
-                }
-                self.frame = frame;
-            }
-        }
-        self.frame_bounds = frames;
-        self.resolve_products(out);
-    }
-
-    /// Run the launch/impact computations found due during this `release` (in parallel:
-    /// each is a pure function of its track's estimate, ~16 cubature trajectories to the
-    /// ground), apply them to their tracks in order and refresh the products of the
-    /// reports made since they were due. The same bytes as computing each one when due,
-    /// for any number of threads.
-    fn resolve_products(&mut self, out: &mut [TrackReport]) {
-        if self.product_jobs.is_empty() {
-            return;
-        }
-        use rayon::prelude::*;
-        let (motion, products, earth) = (&self.cfg.motion, &self.cfg.products, &self.earth);
-        let results: Vec<ProductResult> = self
-            .product_jobs
-            .par_iter()
-            .map(|(job, _, done)| done.unwrap_or_else(|| job.compute(motion, products, earth)))
-            .collect();
-        let after: Vec<ProductState> = self
-            .product_jobs
-            .iter()
-            .zip(&results)
-            .map(|((_, state, _), r)| {
-                let mut st = state.clone();
-                st.apply(r);
-                st
-            })
-            .collect();
-        for &(oi, k) in &self.product_patches {
-            out[oi].products = after[k].with_estimates(out[oi].products, products);
-        }
-        for tr in self.tracks.iter_mut() {
-            if let Some(k) = tr.product_job.take() {
-                tr.products.apply(&results[k]);
-                tr.last_products = tr.last_products.map(|p| tr.products.with_estimates(p, products));
-            }
-        }
-        self.product_jobs.clear();
-        self.product_patches.clear();
-    }
-
-    fn ephem_mut(&mut self, sat: u32) -> &mut Ephem {
-        let k = sat as usize;
-        if self.ephem.len() <= k {
-            self.ephem.resize(k + 1, Ephem::default());
-        }
-        &mut self.ephem[k]
     }
 
     /// Angle (and rate) measurement of a detection; `bias_var` is taken off the
@@ -1637,524 +1448,6 @@ impl SpaceTracker {
         let fp = FramePregate { t: d0.t_obs_s, sat_pos, frame, cone, k_gate, noise_slack };
         let angs = frame.iter().map(|d| self.angle_meas(d, None, 0.0).0).collect();
         (fp, angs, ln_clutter)
-    }
-
-    /// Track `ti`'s IMM prediction to `t`: the one made ahead in `spec` if still valid.
-    fn predict_track(
-        &mut self,
-        ti: usize,
-        t: f64,
-        spec: Option<&mut SpecFrame>,
-    ) -> Result<ImmPrior, crate::linalg::CovError> {
-        let tr = &self.tracks[ti];
-        if let Some(p) = spec.and_then(|s| s.take_prior(tr)) {
-            self.spec_stats.predictions_used += 1;
-            return Ok(p);
-        }
-        tr.imm.predict(&self.cfg.imm, self.cfg.filter, &self.cfg.motion, t)
-    }
-
-    /// For each frame of `chunk` (ranges of `pending`, in order), the 3-D predictions
-    /// and updates `process_frame` is expected to make (`None` for a frame that will be
-    /// processed out of sequence), computed in parallel: `process_frame`'s own steps on
-    /// the state before the chunk, frames that share a pre-gate candidate in sequence
-    /// (each on the results of the one before), other frames independently. A frame
-    /// finds a guess wrong only where the chunk went otherwise (see [`SpecFrame`]).
-    fn speculate(&mut self, chunk: &[(usize, usize)]) -> Vec<Option<SpecFrame>> {
-        use rayon::prelude::*;
-        self.spec_chunks += 1;
-        let chunk_no = self.spec_chunks;
-        let this = &*self;
-        // Which frames `release` will process in sequence, and the satellite velocity
-        // each will see: `process_frame`'s ephemeris updates, replayed on copies.
-        let mut ephem: Vec<(u32, Ephem)> = Vec::new();
-        let mut released = this.released_until;
-        let jobs: Vec<Option<Option<Vector3<f64>>>> = chunk
-            .iter()
-            .map(|&(i, _)| {
-                let d0 = &this.pending[i].det;
-                if d0.t_obs_s < released {
-                    return None;
-                }
-                released = d0.t_obs_s;
-                let k = ephem.iter().position(|e| e.0 == d0.sat_id).unwrap_or_else(|| {
-                    ephem.push((d0.sat_id, this.ephem.get(d0.sat_id as usize).copied().unwrap_or_default()));
-                    ephem.len() - 1
-                });
-                ephem[k].1.push(d0.t_obs_s, Vector3::from(d0.sat_pos_eci_m));
-                Some(ephem[k].1.vel())
-            })
-            .collect();
-        // The pre-gate's candidates of each frame.
-        let frame_of = |&(i, j): &(usize, usize)| -> Vec<Detection> {
-            this.pending[i..j].iter().map(|p| p.det).collect()
-        };
-        let cands: Vec<Vec<usize>> = chunk
-            .par_iter()
-            .zip(&jobs)
-            .map_init(Vec::new, |seen, (r, job)| match job {
-                Some(_) => this.pregate_candidates(&frame_of(r), seen),
-                None => Vec::new(),
-            })
-            .collect();
-        // Chains: frames joined by a shared candidate (union-find, in frame order).
-        let mut parent: Vec<usize> = (0..chunk.len()).collect();
-        fn root(parent: &mut [usize], mut f: usize) -> usize {
-            while parent[f] != f {
-                parent[f] = parent[parent[f]];
-                f = parent[f];
-            }
-            f
-        }
-        let mut last: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
-        for (f, cs) in cands.iter().enumerate() {
-            for &ti in cs {
-                if let Some(g) = last.insert(ti, f) {
-                    let (a, b) = (root(&mut parent, f), root(&mut parent, g));
-                    parent[a.max(b)] = a.min(b);
-                }
-            }
-        }
-        let mut chains: Vec<Vec<usize>> = Vec::new();
-        let mut chain_of: Vec<usize> = vec![usize::MAX; chunk.len()];
-        for f in (0..chunk.len()).filter(|&f| jobs[f].is_some()) {
-            let r = root(&mut parent, f);
-            if chain_of[r] == usize::MAX {
-                chain_of[r] = chains.len();
-                chains.push(Vec::new());
-            }
-            chains[chain_of[r]].push(f);
-        }
-        let done: Vec<Vec<(usize, SpecFrame)>> = chains
-            .par_iter()
-            .map_init(SpecScratch::default, |sc, chain| {
-                sc.overlay.clear();
-                let mut done: Vec<(usize, SpecFrame)> = Vec::with_capacity(chain.len());
-                for &f in chain {
-                    let frame = frame_of(&chunk[f]);
-                    let sat_vel = jobs[f].expect("chains hold frames in sequence");
-                    let token = SPEC_VERSION_BIT | chunk_no << 24 | f as u64;
-                    let s = this.speculate_frame(&frame, sat_vel, &cands[f], token, sc, &done);
-                    done.push((f, s));
-                }
-                done
-            })
-            .collect();
-        let mut out: Vec<Option<SpecFrame>> = (0..chunk.len()).map(|_| None).collect();
-        for (f, s) in done.into_iter().flatten() {
-            out[f] = Some(s);
-        }
-        out
-    }
-
-    /// The pre-gate's candidates of a frame, ascending, as `process_frame` finds them on
-    /// the current state (the index, when valid for the frame, only spares tests).
-    fn pregate_candidates(&self, frame: &[Detection], seen: &mut Vec<u64>) -> Vec<usize> {
-        let (fp, _, _) = self.frame_setup(frame);
-        let t = fp.t;
-        let n = self.hot.len();
-        let near = |ti: &usize| fp.near(&self.hot[*ti]);
-        match self
-            .index
-            .as_ref()
-            .filter(|ix| ix.valid && t >= ix.t0 && t <= ix.until && self.index_usable(&fp))
-        {
-            Some(ix) => {
-                ix.grid.begin_query_into(n, seen);
-                for d in frame {
-                    ix.grid.ray_into(&fp.sat_pos, &Vector3::from(d.los_eci), seen);
-                }
-                let grid = crate::grid::set_ids(seen).map(|ti| ti as usize);
-                grid.chain(ix.n..n).filter(near).collect()
-            }
-            None => (0..n).filter(near).collect(),
-        }
-    }
-
-    /// [`Self::speculate`] for one frame with pre-gate candidates `cands`:
-    /// `process_frame`'s predictions, gates, assignment and updates of 3-D tracks on
-    /// the state before the chunk as changed by the earlier frames of the chain
-    /// (`earlier`, their changes listed in `sc.overlay`, which this frame's join; an
-    /// update makes the track's version `token`).
-    fn speculate_frame(
-        &self,
-        frame: &[Detection],
-        sat_vel: Option<Vector3<f64>>,
-        cands: &[usize],
-        token: u64,
-        sc: &mut SpecScratch,
-        earlier: &[(usize, SpecFrame)],
-    ) -> SpecFrame {
-        let t = frame[0].t_obs_s;
-        let (fp, angs, ln_clutter) = self.frame_setup(frame);
-        let mut spec = SpecFrame::default();
-        let mut gates = FrameGates::default();
-        // (track, overlay entry, index in `spec.preds` of its prediction).
-        let mut rows: Vec<(usize, usize, Option<usize>)> = Vec::new();
-        let (imm_cfg, filter, motion) = (&self.cfg.imm, self.cfg.filter, &self.cfg.motion);
-        let reuse_s = self.cfg.gate_reuse_s;
-        let predict = |spec: &mut SpecFrame, o: &Overlay, tr: &Track3| {
-            let p = Box::new(o.state(tr, earlier).0.predict(imm_cfg, filter, motion, t).ok()?);
-            let comb = p.combined();
-            spec.preds.push(SpecPred { uid: o.uid, version: o.version, comb, prior: Some(p), update: None });
-            Some(spec.preds.len() - 1)
-        };
-        let mut new_gate_priors = Vec::new();
-        for &ti in cands {
-            let tr = &self.tracks[ti];
-            let oi = match sc.overlay.iter().position(|o| o.uid == tr.uid) {
-                Some(oi) => oi,
-                None => {
-                    sc.overlay.push(Overlay::of(tr));
-                    sc.overlay.len() - 1
-                }
-            };
-            let o = &sc.overlay[oi];
-            let (k, comb) = match reusable_gate_prior(&o.gate_prior, t, reuse_s) {
-                Some(comb) => (None, comb),
-                None => {
-                    let Some(k) = predict(&mut spec, o, tr) else { continue };
-                    let comb = spec.preds[k].comb;
-                    if reuse_s > 0.0 {
-                        new_gate_priors.push((oi, comb));
-                    }
-                    (Some(k), comb)
-                }
-            };
-            gates.gate(rows.len() as u32, &comb, &angs, filter, self.cfg.gate_d2, ln_clutter);
-            rows.push((ti, oi, k));
-        }
-        for (oi, comb) in new_gate_priors {
-            sc.overlay[oi].gate_prior = Some((t, comb));
-        }
-        let assigned = gates.assign(rows.len(), frame.len(), &mut sc.clusters, &mut sc.lap);
-        let frame_nadir = sat_vel.map(|v| nadir_frame(&fp.sat_pos, &v));
-        for (&(ti, oi, k), a) in rows.iter().zip(&assigned) {
-            let Some(j) = *a else { continue };
-            let tr = &self.tracks[ti];
-            let Some(k) = k.or_else(|| predict(&mut spec, &sc.overlay[oi], tr)) else { continue };
-            let Some(prior) = spec.preds[k].prior.take() else { continue };
-            let o = &mut sc.overlay[oi];
-            let mut bias = o.state(tr, earlier).1.to_vec();
-            let (res, rates_ignored) = self.update_track(
-                &mut bias,
-                &mut sc.cross,
-                (&prior, &spec.preds[k].comb),
-                &frame[j as usize],
-                sat_vel,
-                frame_nadir.as_ref(),
-                t,
-            );
-            if res.is_ok() {
-                o.from = Some((earlier.len(), k));
-                o.version = token;
-                o.gate_prior = None;
-            }
-            let prior_c = prior.c;
-            spec.preds[k].update =
-                Some(SpecUpdate { j, sat_vel, res, bias, rates_ignored, prior_c, version: token });
-        }
-        spec
-    }
-
-    /// One frame (detections of one sensor at one time) in time order. `spec`: what
-    /// [`Self::speculate`] computed ahead for it, used where still valid.
-    fn process_frame(
-        &mut self,
-        frame: &[Detection],
-        out: &mut Vec<TrackReport>,
-        mut spec: Option<&mut SpecFrame>,
-    ) {
-        self.stats.frames += 1;
-        let d0 = frame[0];
-        let t = d0.t_obs_s;
-        let sat = d0.sat_id;
-        self.ephem_mut(sat).push(t, Vector3::from(d0.sat_pos_eci_m));
-        let sat_vel = self.ephem[sat as usize].vel();
-        let sat_pos = Vector3::from(d0.sat_pos_eci_m);
-        let nd = frame.len();
-        let mut used = vec![false; nd];
-
-        // ---- 3-D tracks: pre-gate, IMM prediction, gate, assignment.
-        let mut priors: Vec<(usize, Prior, Gaussian)> = Vec::new();
-        let mut new_gate_priors: Vec<(usize, Gaussian)> = Vec::new();
-        let reuse_s = self.cfg.gate_reuse_s;
-        let mut gates = FrameGates::default();
-        let (fp, angs, ln_clutter) = self.frame_setup(frame);
-        // Serial pre-gate: the tracks near a line of sight of the frame (those the
-        // spatial index returns, or all), each with its reusable gating prediction if it
-        // has one.
-        let indexed = self.index_candidates(&fp);
-        let mut cands: Vec<(usize, Option<Gaussian>)> = Vec::new();
-        let mut consider = |ti: usize| {
-            debug_assert_eq!(
-                self.hot[ti],
-                TrackHot::of(&self.tracks[ti]),
-                "track {ti}: hot fields not refreshed"
-            );
-            if !fp.near(&self.hot[ti]) {
-                return;
-            }
-            cands.push((ti, reusable_gate_prior(&self.tracks[ti].gate_prior, t, reuse_s)));
-        };
-        match self.index.as_ref().filter(|_| indexed) {
-            Some(ix) => {
-                let mut n_cands = 0;
-                for ti in ix.grid.marked() {
-                    consider(ti as usize);
-                    n_cands += 1;
-                }
-                self.stats.pregate_index_candidates += n_cands;
-                if self.cfg.pregate_grid_check || cfg!(debug_assertions) {
-                    let missed = (0..self.hot.len())
-                        .filter(|&ti| fp.near(&self.hot[ti]) && !ix.grid.is_marked(ti as u32))
-                        .count();
-                    debug_assert_eq!(missed, 0, "tracks pass the pre-gate but the index missed them");
-                    self.stats.pregate_index_misses += missed as u64;
-                }
-            }
-            None => (0..self.hot.len()).for_each(&mut consider),
-        }
-        // IMM predictions and gates of the candidates. (Independent per track; run in
-        // parallel they were slower: a frame has too few candidates, see BENCHMARKS.md.)
-        let n_pred = cands.iter().filter(|c| c.1.is_none()).count() as u64;
-        for (ti, reused) in cands {
-            let (prior, comb) = match reused {
-                Some(comb) => (Prior::Reused, comb),
-                None => {
-                    let tr = &self.tracks[ti];
-                    let (prior, comb) = match spec.as_deref().and_then(|s| s.comb(tr)) {
-                        Some(comb) => {
-                            self.spec_stats.predictions_used += 1;
-                            (Prior::Ahead, comb)
-                        }
-                        None => {
-                            let Ok(p) = tr.imm.predict(&self.cfg.imm, self.cfg.filter, &self.cfg.motion, t)
-                            else {
-                                continue;
-                            };
-                            let comb = p.combined();
-                            (Prior::Own(Box::new(p)), comb)
-                        }
-                    };
-                    if reuse_s > 0.0 {
-                        new_gate_priors.push((ti, comb));
-                    }
-                    (prior, comb)
-                }
-            };
-            gates.gate(priors.len() as u32, &comb, &angs, self.cfg.filter, self.cfg.gate_d2, ln_clutter);
-            priors.push((ti, prior, comb));
-        }
-        self.stats.gating_predictions += n_pred;
-        for (ti, g) in new_gate_priors {
-            self.tracks[ti].gate_prior = Some((t, g));
-        }
-        let assigned = gates.assign(priors.len(), nd, &mut self.clusters, &mut self.lap);
-        let FrameGates { pairs, pair_d2, .. } = gates;
-        let frame_nadir = sat_vel.map(|v| nadir_frame(&sat_pos, &v));
-        for (k, (ti, prior, comb)) in priors.into_iter().enumerate() {
-            let Some(j) = assigned[k] else { continue };
-            let det = &frame[j as usize];
-            let tr = &self.tracks[ti];
-            let ahead = spec.as_deref_mut().and_then(|s| s.take_update(tr, j, sat_vel));
-            let mut version_after = None;
-            let (res, rates_ignored, prior_c) = match ahead {
-                Some(u) => {
-                    self.spec_stats.updates_used += 1;
-                    if u.res.is_ok() {
-                        self.tracks[ti].bias = u.bias;
-                        version_after = Some(u.version);
-                    }
-                    (u.res, u.rates_ignored, u.prior_c)
-                }
-                None => {
-                    // The prediction: this frame's, the one made ahead, or (for a reused
-                    // gating prediction) the exact one.
-                    let (prior, comb) = match prior {
-                        Prior::Own(p) => (*p, comb),
-                        Prior::Ahead | Prior::Reused => {
-                            match self.predict_track(ti, t, spec.as_deref_mut()) {
-                                Ok(p) => {
-                                    let c = p.combined();
-                                    (p, c)
-                                }
-                                Err(_) => {
-                                    self.stats.refused_updates += 1;
-                                    continue;
-                                }
-                            }
-                        }
-                    };
-                    let mut bias = std::mem::take(&mut self.tracks[ti].bias);
-                    let mut cross = std::mem::take(&mut self.cross_scratch);
-                    let (res, ri) = self.update_track(
-                        &mut bias,
-                        &mut cross,
-                        (&prior, &comb),
-                        det,
-                        sat_vel,
-                        frame_nadir.as_ref(),
-                        t,
-                    );
-                    self.tracks[ti].bias = bias;
-                    self.cross_scratch = cross;
-                    (res, ri, prior.c)
-                }
-            };
-            self.stats.rates_ignored += u64::from(rates_ignored);
-            match res {
-                Ok(post) => {
-                    used[j as usize] = true;
-                    self.stats.updates_3d += 1;
-                    if post.failed_modes != 0 {
-                        let failed = |m: usize| post.failed_modes & (1 << m) != 0;
-                        for m in (0..post.n).filter(|&m| failed(m)) {
-                            self.stats.mode_updates_failed.add(post.kinds[m]);
-                        }
-                        let lost = (0..post.n).any(|m| failed(m) && prior_c[m] > 0.01);
-                        self.stats.updates_losing_mode += u64::from(lost);
-                    }
-                    if let Some(log) = self.update_log.as_mut() {
-                        let tr = &self.tracks[ti];
-                        let nis = pairs
-                            .iter()
-                            .zip(&pair_d2)
-                            .find(|(p, _)| p.0 == k as u32 && p.1 == j)
-                            .map_or(f64::NAN, |(_, d)| *d);
-                        log.push(UpdateRecord {
-                            t_s: t,
-                            track_uid: tr.uid,
-                            track_id: tr.id,
-                            sat_id: sat,
-                            sensor_id: d0.sensor_id,
-                            nis,
-                            mode_prob: mode_probs(&post),
-                            los_eci: det.los_eci,
-                            det_index: self.frame_index[j as usize],
-                        });
-                    }
-                    let tr = &mut self.tracks[ti];
-                    tr.imm = post;
-                    tr.t_last_update = t;
-                    tr.n_updates += 1;
-                    tr.sats |= 1u64 << (sat % 64);
-                    self.imm_changed(ti);
-                    // The version the frames speculated after this one expect.
-                    if let Some(v) = version_after {
-                        self.tracks[ti].version = v;
-                    }
-                }
-                Err(_) => self.stats.refused_updates += 1,
-            }
-        }
-
-        // ---- 2-D angle tracks of this sensor with what is left.
-        let q = self.cfg.los_q_rad2_s3;
-        let mut los_idx: Vec<usize> = Vec::new();
-        let mut lpairs: Vec<(u32, u32)> = Vec::new();
-        let mut lcost: Vec<f64> = Vec::new();
-        let mut lpred: Vec<(Vector4<f64>, Matrix4<f64>)> = Vec::new();
-        let own_los: &[usize] =
-            self.los_index.get(&sensor_key(sat, d0.sensor_id)).map_or(&[], |v| v.as_slice());
-        for &li in own_los {
-            let lt = &self.los[li];
-            if !lt.alive || lt.sat != sat || lt.sensor != d0.sensor_id || t < lt.t {
-                continue;
-            }
-            let (xp, pp) = lt.predicted(t, q);
-            let k = los_idx.len() as u32;
-            for (j, det) in frame.iter().enumerate() {
-                if used[j] {
-                    continue;
-                }
-                let u = Vector3::from(det.los_eci);
-                let Some(z) = lt.gnomonic(&u) else { continue };
-                let m = lt.basis_map(&u);
-                let bv = lt.bias_var;
-                let r =
-                    m * Matrix2::new(
-                        det.cov_rad2[0] - bv,
-                        det.cov_rad2[1],
-                        det.cov_rad2[1],
-                        det.cov_rad2[2] - bv,
-                    ) * m.transpose();
-                let s = pp.fixed_view::<2, 2>(0, 0).into_owned() + r;
-                let Some(sf) = SpdFactor::new(&s) else { continue };
-                let nu = z - Vector2::new(xp[0], xp[1]);
-                let d2 = sf.mahalanobis2(&nu);
-                if d2 <= self.cfg.los_gate_d2 {
-                    lpairs.push((k, j as u32));
-                    lcost.push(d2 + sf.ln_det());
-                }
-            }
-            los_idx.push(li);
-            lpred.push((xp, pp));
-        }
-        let mut lassigned: Vec<Option<u32>> = vec![None; los_idx.len()];
-        if !lpairs.is_empty() {
-            self.clusters.build(los_idx.len(), nd, &lpairs);
-            let clusters = std::mem::take(&mut self.clusters);
-            for (ct, cd) in clusters.tracks.iter().zip(clusters.dets.iter()) {
-                if cd.is_empty() {
-                    continue;
-                }
-                let (nt, ndc) = (ct.len(), cd.len());
-                let cols = ndc + nt;
-                let mut cost = vec![f64::INFINITY; nt * cols];
-                let miss = self.cfg.los_gate_d2 + 2.0 * 20.0; // any gated pair beats a miss
-                for r in 0..nt {
-                    cost[r * cols + ndc + r] = miss;
-                }
-                for (k, &(li, j)) in lpairs.iter().enumerate() {
-                    if let (Ok(r), Ok(c)) = (ct.binary_search(&li), cd.binary_search(&j)) {
-                        cost[r * cols + c] = lcost[k] + 40.0;
-                    }
-                }
-                if self.lap.solve(&cost, nt, cols).is_ok() {
-                    for r in 0..nt {
-                        let c = self.lap.col4row[r];
-                        if c < ndc {
-                            lassigned[ct[r] as usize] = Some(cd[c]);
-                        }
-                    }
-                }
-            }
-            self.clusters = clusters;
-        }
-        let mut updated_los: Vec<usize> = Vec::new();
-        for (k, li) in los_idx.iter().copied().enumerate() {
-            let Some(j) = lassigned[k] else { continue };
-            let det = frame[j as usize];
-            let (xp, pp) = lpred[k];
-            if self.update_los(li, &det, t, xp, pp) {
-                used[j as usize] = true;
-                updated_los.push(li);
-                self.stats.updates_2d += 1;
-            }
-        }
-        for (j, det) in frame.iter().enumerate() {
-            if used[j] {
-                continue;
-            }
-            self.start_los(det);
-            used[j] = true;
-        }
-
-        // ---- Stereo initiation from the angle tracks updated in this frame.
-        for li in updated_los {
-            if self.los[li].alive && self.los[li].hits >= self.cfg.los_min_hits {
-                self.try_triangulate(li, t);
-            }
-        }
-
-        // ---- Maintenance, merging, reports.
-        self.maintain(t);
-        if t - self.last_merge >= 1.0 {
-            self.merge_duplicates();
-            self.last_merge = t;
-        }
-        self.confirm_and_report(t, out);
     }
 
     /// Update a 3-D track (predicted to `t` in `prior`, its bias blocks `bias`) with a
@@ -2271,8 +1564,828 @@ impl SpaceTracker {
         (post, rates_ignored)
     }
 
+    /// Work ahead for one frame with pre-gate candidates `cands` (indices into
+    /// `local`, the chain's tracks as the frames before left them): `process_frame`'s
+    /// predictions, gates, assignment and updates of 3-D tracks. An update changes the
+    /// track in `local` and gives it version `token`.
+    fn speculate_frame(
+        &self,
+        frame: &[Detection],
+        sat_vel: Option<Vector3<f64>>,
+        cands: &[usize],
+        local: &mut [Snap],
+        token: u64,
+        sc: &mut SpecScratch,
+    ) -> SpecFrame {
+        let t = frame[0].t_obs_s;
+        let (fp, angs, ln_clutter) = self.frame_setup(frame);
+        let mut spec = SpecFrame::default();
+        let mut gates = FrameGates::default();
+        // (track in `local`, index in `spec.preds` of its prediction).
+        let mut rows: Vec<(usize, Option<usize>)> = Vec::new();
+        let (imm_cfg, filter, motion) = (&self.cfg.imm, self.cfg.filter, &self.cfg.motion);
+        let reuse_s = self.cfg.gate_reuse_s;
+        let predict = |spec: &mut SpecFrame, sn: &Snap| {
+            let p = Box::new(sn.imm.predict(imm_cfg, filter, motion, t).ok()?);
+            let comb = p.combined();
+            spec.preds.push(SpecPred {
+                uid: sn.uid,
+                version: sn.version,
+                comb,
+                prior: Some(p),
+                update: None,
+            });
+            Some(spec.preds.len() - 1)
+        };
+        let mut new_gate_priors = Vec::new();
+        for &li in cands {
+            let sn = &local[li];
+            let (k, comb) = match reusable_gate_prior(&sn.gate_prior, t, reuse_s) {
+                Some(comb) => (None, comb),
+                None => {
+                    let Some(k) = predict(&mut spec, sn) else { continue };
+                    let comb = spec.preds[k].comb;
+                    if reuse_s > 0.0 {
+                        new_gate_priors.push((li, comb));
+                    }
+                    (Some(k), comb)
+                }
+            };
+            gates.gate(rows.len() as u32, &comb, &angs, filter, self.cfg.gate_d2, ln_clutter);
+            rows.push((li, k));
+        }
+        for (li, comb) in new_gate_priors {
+            local[li].gate_prior = Some((t, comb));
+        }
+        let assigned = gates.assign(rows.len(), frame.len(), &mut sc.clusters, &mut sc.lap);
+        let frame_nadir = sat_vel.map(|v| nadir_frame(&fp.sat_pos, &v));
+        for (&(li, k), a) in rows.iter().zip(&assigned) {
+            let Some(j) = *a else { continue };
+            let Some(k) = k.or_else(|| predict(&mut spec, &local[li])) else { continue };
+            let Some(prior) = spec.preds[k].prior.take() else { continue };
+            let sn = &mut local[li];
+            let mut bias = sn.bias.to_vec();
+            let (res, rates_ignored) = self.update_track(
+                &mut bias,
+                &mut sc.cross,
+                (&prior, &spec.preds[k].comb),
+                &frame[j as usize],
+                sat_vel,
+                frame_nadir.as_ref(),
+                t,
+            );
+            let res = res.map(Arc::new);
+            let bias = Arc::new(bias);
+            if let Ok(post) = &res {
+                sn.imm = Arc::clone(post);
+                sn.bias = Arc::clone(&bias);
+                sn.version = token;
+                sn.gate_prior = None;
+            }
+            let prior_c = prior.c;
+            spec.preds[k].update =
+                Some(SpecUpdate { j, sat_vel, res, bias, rates_ignored, prior_c, version: token });
+        }
+        spec
+    }
+}
+
+/// Reported mode probabilities: (thrusting = boost + staging, ballistic, reentry).
+fn mode_probs(imm: &ImmState) -> [f64; 3] {
+    [imm.prob_thrusting(), imm.prob(ModelKind::Ballistic), imm.prob(ModelKind::Reentry)]
+}
+
+impl SpaceTracker {
+    /// A tracker with a validated configuration. `earth` maps times to Earth rotation
+    /// (for ground products: launch and impact points).
+    pub fn new(cfg: SpaceConfig, earth: EarthRotation) -> Result<Self, FieldError> {
+        cfg.validate("space")?;
+        let index = (cfg.pregate_grid_km > 0.0).then(|| TrackIndex {
+            grid: RayGrid::new(cfg.pregate_grid_km * 1e3, GRID_SHELL_M[0], GRID_SHELL_M[1]),
+            k_gate: pregate_k(cfg.gate_d2),
+            entered: Vec::new(),
+            n: 0,
+            t0: f64::NEG_INFINITY,
+            until: f64::NEG_INFINITY,
+            valid: false,
+        });
+        Ok(Self {
+            index,
+            scans: ScanBounds {
+                min_update_t: f64::INFINITY,
+                min_unconfirmed_created_t: f64::INFINITY,
+                ..ScanBounds::default()
+            },
+            fx: Filtering { cfg: Arc::new(cfg), bias_sigma: Arc::new(Vec::new()) },
+            earth,
+            pending: Vec::new(),
+            pending_head: 0,
+            seq: 0,
+            last_arrival: f64::NEG_INFINITY,
+            released_until: f64::NEG_INFINITY,
+            ephem: Vec::new(),
+            los: Vec::new(),
+            los_index: std::collections::HashMap::new(),
+            los_min_t: f64::INFINITY,
+            tracks: Vec::new(),
+            hot: Vec::new(),
+            next_uid: 0,
+            next_id: 0,
+            next_version: 0,
+            spec_chunks: 0,
+            spec_ephem: Vec::new(),
+            spec_released: f64::NEG_INFINITY,
+            last_merge: f64::NEG_INFINITY,
+            stats: SpaceStats::default(),
+            spec_stats: SpecStats::default(),
+            rejections: Vec::new(),
+            lap: Lap::new(),
+            clusters: Clusters::default(),
+            frame: Vec::new(),
+            frame_bounds: Vec::new(),
+            frame_index: Vec::new(),
+            cross_scratch: Vec::new(),
+            product_jobs: Vec::new(),
+            product_patches: Vec::new(),
+            update_log: None,
+        })
+    }
+
+    /// Pointing-bias standard deviation per axis of sensor `sensor` of satellite `sat`,
+    /// rad (overrides `pointing_bias_urad` for that sensor). The bias is part of the
+    /// detections' reported covariance; this says how much of it.
+    pub fn set_pointing_bias(&mut self, sat: u32, sensor: u32, sigma_rad: f64) {
+        let (a, b) = (sat as usize, sensor as usize);
+        let sig = Arc::make_mut(&mut self.fx.bias_sigma);
+        if sig.len() <= a {
+            sig.resize(a + 1, Vec::new());
+        }
+        if sig[a].len() <= b {
+            sig[a].resize(b + 1, None);
+        }
+        sig[a][b] = Some(sigma_rad.max(0.0));
+    }
+
+    /// Keep a record of every 3-D track update (diagnostics; off by default).
+    pub fn set_update_log(&mut self, on: bool) {
+        self.update_log = if on { Some(Vec::new()) } else { None };
+    }
+
+    /// Take the update records gathered since the last call (empty when the log is off).
+    pub fn take_update_log(&mut self) -> Vec<UpdateRecord> {
+        self.update_log.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SpaceConfig {
+        &self.fx.cfg
+    }
+
+    /// Number of confirmed live 3-D tracks.
+    pub fn n_confirmed(&self) -> usize {
+        self.tracks.iter().filter(|t| t.alive && t.id.is_some()).count()
+    }
+
+    /// Number of live 3-D tracks, tentative included.
+    pub fn n_tracks(&self) -> usize {
+        self.tracks.iter().filter(|t| t.alive).count()
+    }
+
+    /// Number of live 2-D angle tracks.
+    pub fn n_los_tracks(&self) -> usize {
+        self.los.iter().filter(|t| t.alive).count()
+    }
+
+    fn reject(&mut self, e: FieldError) {
+        self.stats.rejected_invalid += 1;
+        if self.rejections.len() < 100 {
+            self.rejections.push(Rejection { index: self.stats.detections_in - 1, error: e });
+        }
+    }
+
+    /// Offer one detection (in arrival order). Invalid records are rejected and counted;
+    /// valid ones wait in the reorder buffer. Call [`Self::advance`] to process.
+    pub fn push(&mut self, det: &Detection) {
+        self.stats.detections_in += 1;
+        if let Err(e) = det.validate() {
+            self.reject(e);
+            return;
+        }
+        if det.sat_pos_eci_m.iter().map(|v| v * v).sum::<f64>() < 1.0 {
+            self.reject(FieldError::new(
+                "sat_pos_eci_m",
+                "[0, 0, 0]",
+                "a satellite position (not the origin)",
+            ));
+            return;
+        }
+        if det.t_arrival_s < self.last_arrival {
+            self.stats.arrival_out_of_order += 1;
+        }
+        self.last_arrival = self.last_arrival.max(det.t_arrival_s);
+        self.pending.push(Pending { seq: self.seq, index: self.stats.detections_in - 1, det: *det });
+        self.seq += 1;
+    }
+
+    /// Process every buffered detection observed at or before `now_s - reorder_window_s`
+    /// (`now_s` is the arrival clock), appending reports of confirmed tracks to `out`.
+    pub fn advance(&mut self, now_s: f64, out: &mut Vec<TrackReport>) {
+        self.release(now_s - self.fx.cfg.reorder_window_s, out);
+    }
+
+    /// Process everything still buffered.
+    pub fn flush(&mut self, out: &mut Vec<TrackReport>) {
+        self.release(f64::INFINITY, out);
+    }
+
+    fn release(&mut self, cutoff: f64, out: &mut Vec<TrackReport>) {
+        // `pending[..pending_head]` was released already; it is dropped in one go once it
+        // is at least half the buffer (draining the front on every call would shift the
+        // whole reorder window each time).
+        if self.pending_head >= 4096 && 2 * self.pending_head >= self.pending.len() {
+            self.pending.drain(..self.pending_head);
+            self.pending_head = 0;
+        }
+        let head = self.pending_head;
+        if self.pending.len() == head {
+            return;
+        }
+        // A total order (`seq` is unique): any sort gives the same sequence.
+        self.pending[head..].sort_by(|a, b| {
+            a.det
+                .t_obs_s
+                .total_cmp(&b.det.t_obs_s)
+                .then(a.det.sat_id.cmp(&b.det.sat_id))
+                .then(a.det.sensor_id.cmp(&b.det.sensor_id))
+                .then(a.seq.cmp(&b.seq))
+        });
+        let n_ready = self.pending[head..].partition_point(|p| p.det.t_obs_s <= cutoff);
+        if n_ready == 0 {
+            return;
+        }
+        let end = head + n_ready;
+        self.pending_head = end;
+        // The frames: runs of the same time, satellite and sensor.
+        let mut frames = std::mem::take(&mut self.frame_bounds);
+        frames.clear();
+        let mut i = head;
+        while i < end {
+            let d0 = &self.pending[i].det;
+            let mut j = i + 1;
+            while j < end
+                && self.pending[j].det.t_obs_s == d0.t_obs_s
+                && self.pending[j].det.sat_id == d0.sat_id
+                && self.pending[j].det.sensor_id == d0.sensor_id
+            {
+                j += 1;
+            }
+            frames.push((i, j));
+            i = j;
+        }
+        // With more than one thread, the 3-D filtering of each chunk of frames is done
+        // ahead (the next chunk's while this one runs, on the other threads), and the
+        // frames run in order using what is still valid.
+        let ahead = rayon::current_num_threads() > 1;
+        let chunks: Vec<&[(usize, usize)]> = frames.chunks(SPEC_CHUNK_FRAMES).collect();
+        let mut next: Option<SpecOut> = None;
+        if ahead && !chunks.is_empty() {
+            self.spec_ephem.clone_from(&self.ephem);
+            self.spec_released = self.released_until;
+            next = Some(self.spec_prepare(chunks[0], None).run());
+        }
+        for (k, chunk) in chunks.iter().enumerate() {
+            let cur = next.take();
+            let job = match (&cur, chunks.get(k + 1)) {
+                (Some(c), Some(nx)) => Some(self.spec_prepare(nx, Some(&c.after))),
+                _ => None,
+            };
+            let mut specs = cur.map(|c| c.frames).unwrap_or_default();
+            let ((), n) =
+                rayon::join(|| self.run_chunk(chunk, &mut specs, out), move || job.map(SpecJob::run));
+            next = n;
+        }
+        self.frame_bounds = frames;
+        self.resolve_products(out);
+    }
+
+    /// The frames of `chunk` (ranges of `pending`) in order, with the work done ahead
+    /// for them (`specs`, by position in the chunk; may be empty).
+    fn run_chunk(
+        &mut self,
+        chunk: &[(usize, usize)],
+        specs: &mut [Option<SpecFrame>],
+        out: &mut Vec<TrackReport>,
+    ) {
+        for (c, &(i, j)) in chunk.iter().enumerate() {
+            let d0 = self.pending[i].det;
+            let mut frame = std::mem::take(&mut self.frame);
+            frame.clear();
+            frame.extend(self.pending[i..j].iter().map(|p| p.det));
+            if self.update_log.is_some() {
+                self.frame_index.clear();
+                self.frame_index.extend(self.pending[i..j].iter().map(|p| p.index));
+            }
+            if d0.t_obs_s < self.released_until {
+                let lag = self.released_until - d0.t_obs_s;
+                if lag <= self.fx.cfg.max_oosm_lag_s {
+                    self.process_oosm(&frame);
+                } else {
+                    self.stats.rejected_too_late += frame.len() as u64;
+                }
+            } else {
+                let spec = specs.get_mut(c).and_then(Option::as_mut);
+                if let Some(s) = &spec {
+                    self.spec_stats.frames += 1;
+                    self.spec_stats.predictions_made += s.preds.len() as u64;
+                    self.spec_stats.updates_made +=
+                        s.preds.iter().filter(|p| p.update.is_some()).count() as u64;
+                }
+                self.process_frame(&frame, out, spec);
+                self.released_until = d0.t_obs_s;
+            }
+            self.frame = frame;
+        }
+    }
+
+    /// Run the launch/impact computations found due during this `release` (in parallel:
+    /// each is a pure function of its track's estimate, ~16 cubature trajectories to the
+    /// ground), apply them to their tracks in order and refresh the products of the
+    /// reports made since they were due. The same bytes as computing each one when due,
+    /// for any number of threads.
+    fn resolve_products(&mut self, out: &mut [TrackReport]) {
+        if self.product_jobs.is_empty() {
+            return;
+        }
+        use rayon::prelude::*;
+        let (motion, products, earth) = (&self.fx.cfg.motion, &self.fx.cfg.products, &self.earth);
+        let results: Vec<ProductResult> = self
+            .product_jobs
+            .par_iter()
+            .map(|(job, _, done)| done.unwrap_or_else(|| job.compute(motion, products, earth)))
+            .collect();
+        let after: Vec<ProductState> = self
+            .product_jobs
+            .iter()
+            .zip(&results)
+            .map(|((_, state, _), r)| {
+                let mut st = state.clone();
+                st.apply(r);
+                st
+            })
+            .collect();
+        for &(oi, k) in &self.product_patches {
+            out[oi].products = after[k].with_estimates(out[oi].products, products);
+        }
+        for tr in self.tracks.iter_mut() {
+            if let Some(k) = tr.product_job.take() {
+                tr.products.apply(&results[k]);
+                tr.last_products = tr.last_products.map(|p| tr.products.with_estimates(p, products));
+            }
+        }
+        self.product_jobs.clear();
+        self.product_patches.clear();
+    }
+
+    fn ephem_mut(&mut self, sat: u32) -> &mut Ephem {
+        let k = sat as usize;
+        if self.ephem.len() <= k {
+            self.ephem.resize(k + 1, Ephem::default());
+        }
+        &mut self.ephem[k]
+    }
+
+    /// Track `ti`'s IMM prediction to `t`: the one made ahead in `spec` if still valid.
+    fn predict_track(
+        &mut self,
+        ti: usize,
+        t: f64,
+        spec: Option<&mut SpecFrame>,
+    ) -> Result<ImmPrior, crate::linalg::CovError> {
+        let tr = &self.tracks[ti];
+        if let Some(p) = spec.and_then(|s| s.take_prior(tr)) {
+            self.spec_stats.predictions_used += 1;
+            return Ok(p);
+        }
+        tr.imm.predict(&self.fx.cfg.imm, self.fx.cfg.filter, &self.fx.cfg.motion, t)
+    }
+
+    /// Prepare the work ahead for `chunk` (ranges of `pending`, in order; the chunk
+    /// after the one about to run): replay `process_frame`'s ephemeris updates and
+    /// time order to learn the satellite velocity each frame will see, find each
+    /// frame's pre-gate candidates (in parallel, on the current state), take the
+    /// candidates as the chunk before is expected to leave them (`after`, the previous
+    /// job's) or as they are, and chain the frames that share one. A guess goes wrong
+    /// only where the chunks before went otherwise (see [`SpecFrame`]).
+    fn spec_prepare(&mut self, chunk: &[(usize, usize)], after: Option<&[Snap]>) -> SpecJob {
+        use rayon::prelude::*;
+        self.spec_chunks += 1;
+        let frames: Vec<Option<FrameAhead>> = chunk
+            .iter()
+            .map(|&(i, j)| {
+                let d0 = &self.pending[i].det;
+                if d0.t_obs_s < self.spec_released {
+                    return None;
+                }
+                self.spec_released = d0.t_obs_s;
+                let k = d0.sat_id as usize;
+                if self.spec_ephem.len() <= k {
+                    self.spec_ephem.resize(k + 1, Ephem::default());
+                }
+                self.spec_ephem[k].push(d0.t_obs_s, Vector3::from(d0.sat_pos_eci_m));
+                let dets = self.pending[i..j].iter().map(|p| p.det).collect();
+                Some(FrameAhead { dets, sat_vel: self.spec_ephem[k].vel() })
+            })
+            .collect();
+        let this = &*self;
+        let cands_ti: Vec<Vec<usize>> = frames
+            .par_iter()
+            .map_init(Vec::new, |seen, f| {
+                f.as_ref().map_or_else(Vec::new, |f| this.pregate_candidates(&f.dets, seen))
+            })
+            .collect();
+        let after: std::collections::HashMap<u64, &Snap> =
+            after.unwrap_or_default().iter().map(|s| (s.uid, s)).collect();
+        let mut snap_of: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+        let mut snaps: Vec<Snap> = Vec::new();
+        let cands: Vec<Vec<usize>> = cands_ti
+            .iter()
+            .map(|cs| {
+                cs.iter()
+                    .map(|&ti| {
+                        *snap_of.entry(ti).or_insert_with(|| {
+                            let tr = &this.tracks[ti];
+                            snaps.push(after.get(&tr.uid).map_or_else(|| Snap::of(tr), |s| (*s).clone()));
+                            snaps.len() - 1
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        // Chains: frames joined by a shared candidate (union-find, in frame order).
+        let mut parent: Vec<usize> = (0..chunk.len()).collect();
+        fn root(parent: &mut [usize], mut f: usize) -> usize {
+            while parent[f] != f {
+                parent[f] = parent[parent[f]];
+                f = parent[f];
+            }
+            f
+        }
+        let mut last: Vec<Option<usize>> = vec![None; snaps.len()];
+        for (f, cs) in cands.iter().enumerate() {
+            for &si in cs {
+                if let Some(g) = last[si].replace(f) {
+                    let (a, b) = (root(&mut parent, f), root(&mut parent, g));
+                    parent[a.max(b)] = a.min(b);
+                }
+            }
+        }
+        let mut chains: Vec<Vec<usize>> = Vec::new();
+        let mut chain_of: Vec<usize> = vec![usize::MAX; chunk.len()];
+        for f in (0..chunk.len()).filter(|&f| frames[f].is_some()) {
+            let r = root(&mut parent, f);
+            if chain_of[r] == usize::MAX {
+                chain_of[r] = chains.len();
+                chains.push(Vec::new());
+            }
+            chains[chain_of[r]].push(f);
+        }
+        SpecJob { fx: this.fx.clone(), frames, cands, snaps, chains, chunk_no: this.spec_chunks }
+    }
+
+    /// The pre-gate's candidates of a frame, ascending, as `process_frame` finds them on
+    /// the current state (the index, when valid for the frame, only spares tests).
+    fn pregate_candidates(&self, frame: &[Detection], seen: &mut Vec<u64>) -> Vec<usize> {
+        let (fp, _, _) = self.fx.frame_setup(frame);
+        let t = fp.t;
+        let n = self.hot.len();
+        let near = |ti: &usize| fp.near(&self.hot[*ti]);
+        match self
+            .index
+            .as_ref()
+            .filter(|ix| ix.valid && t >= ix.t0 && t <= ix.until && self.index_usable(&fp))
+        {
+            Some(ix) => {
+                ix.grid.begin_query_into(n, seen);
+                for d in frame {
+                    ix.grid.ray_into(&fp.sat_pos, &Vector3::from(d.los_eci), seen);
+                }
+                let grid = crate::grid::set_ids(seen).map(|ti| ti as usize);
+                grid.chain(ix.n..n).filter(near).collect()
+            }
+            None => (0..n).filter(near).collect(),
+        }
+    }
+
+    /// One frame (detections of one sensor at one time) in time order. `spec`: what
+    /// was computed ahead for it ([`SpecJob`]), used where still valid.
+    fn process_frame(
+        &mut self,
+        frame: &[Detection],
+        out: &mut Vec<TrackReport>,
+        mut spec: Option<&mut SpecFrame>,
+    ) {
+        self.stats.frames += 1;
+        let d0 = frame[0];
+        let t = d0.t_obs_s;
+        let sat = d0.sat_id;
+        self.ephem_mut(sat).push(t, Vector3::from(d0.sat_pos_eci_m));
+        let sat_vel = self.ephem[sat as usize].vel();
+        let sat_pos = Vector3::from(d0.sat_pos_eci_m);
+        let nd = frame.len();
+        let mut used = vec![false; nd];
+
+        // ---- 3-D tracks: pre-gate, IMM prediction, gate, assignment.
+        let mut priors: Vec<(usize, Prior, Gaussian)> = Vec::new();
+        let mut new_gate_priors: Vec<(usize, Gaussian)> = Vec::new();
+        let reuse_s = self.fx.cfg.gate_reuse_s;
+        let mut gates = FrameGates::default();
+        let (fp, angs, ln_clutter) = self.fx.frame_setup(frame);
+        // Serial pre-gate: the tracks near a line of sight of the frame (those the
+        // spatial index returns, or all), each with its reusable gating prediction if it
+        // has one.
+        let indexed = self.index_candidates(&fp);
+        let mut cands: Vec<(usize, Option<Gaussian>)> = Vec::new();
+        let mut consider = |ti: usize| {
+            debug_assert_eq!(
+                self.hot[ti],
+                TrackHot::of(&self.tracks[ti]),
+                "track {ti}: hot fields not refreshed"
+            );
+            if !fp.near(&self.hot[ti]) {
+                return;
+            }
+            cands.push((ti, reusable_gate_prior(&self.tracks[ti].gate_prior, t, reuse_s)));
+        };
+        match self.index.as_ref().filter(|_| indexed) {
+            Some(ix) => {
+                let mut n_cands = 0;
+                for ti in ix.grid.marked() {
+                    consider(ti as usize);
+                    n_cands += 1;
+                }
+                self.stats.pregate_index_candidates += n_cands;
+                if self.fx.cfg.pregate_grid_check || cfg!(debug_assertions) {
+                    let missed = (0..self.hot.len())
+                        .filter(|&ti| fp.near(&self.hot[ti]) && !ix.grid.is_marked(ti as u32))
+                        .count();
+                    debug_assert_eq!(missed, 0, "tracks pass the pre-gate but the index missed them");
+                    self.stats.pregate_index_misses += missed as u64;
+                }
+            }
+            None => (0..self.hot.len()).for_each(&mut consider),
+        }
+        // IMM predictions and gates of the candidates. (Independent per track; run in
+        // parallel they were slower: a frame has too few candidates, see BENCHMARKS.md.)
+        let n_pred = cands.iter().filter(|c| c.1.is_none()).count() as u64;
+        for (ti, reused) in cands {
+            let (prior, comb) = match reused {
+                Some(comb) => (Prior::Reused, comb),
+                None => {
+                    let tr = &self.tracks[ti];
+                    let (prior, comb) = match spec.as_deref().and_then(|s| s.comb(tr)) {
+                        Some(comb) => {
+                            self.spec_stats.predictions_used += 1;
+                            (Prior::Ahead, comb)
+                        }
+                        None => {
+                            let Ok(p) =
+                                tr.imm.predict(&self.fx.cfg.imm, self.fx.cfg.filter, &self.fx.cfg.motion, t)
+                            else {
+                                continue;
+                            };
+                            let comb = p.combined();
+                            (Prior::Own(Box::new(p)), comb)
+                        }
+                    };
+                    if reuse_s > 0.0 {
+                        new_gate_priors.push((ti, comb));
+                    }
+                    (prior, comb)
+                }
+            };
+            gates.gate(
+                priors.len() as u32,
+                &comb,
+                &angs,
+                self.fx.cfg.filter,
+                self.fx.cfg.gate_d2,
+                ln_clutter,
+            );
+            priors.push((ti, prior, comb));
+        }
+        self.stats.gating_predictions += n_pred;
+        for (ti, g) in new_gate_priors {
+            self.tracks[ti].gate_prior = Some((t, g));
+        }
+        let assigned = gates.assign(priors.len(), nd, &mut self.clusters, &mut self.lap);
+        let FrameGates { pairs, pair_d2, .. } = gates;
+        let frame_nadir = sat_vel.map(|v| nadir_frame(&sat_pos, &v));
+        for (k, (ti, prior, comb)) in priors.into_iter().enumerate() {
+            let Some(j) = assigned[k] else { continue };
+            let det = &frame[j as usize];
+            let tr = &self.tracks[ti];
+            let ahead = spec.as_deref_mut().and_then(|s| s.take_update(tr, j, sat_vel));
+            let mut version_after = None;
+            let (res, rates_ignored, prior_c) = match ahead {
+                Some(u) => {
+                    self.spec_stats.updates_used += 1;
+                    if u.res.is_ok() {
+                        self.tracks[ti].bias = u.bias;
+                        version_after = Some(u.version);
+                    }
+                    (u.res, u.rates_ignored, u.prior_c)
+                }
+                None => {
+                    // The prediction: this frame's, the one made ahead, or (for a reused
+                    // gating prediction) the exact one.
+                    let (prior, comb) = match prior {
+                        Prior::Own(p) => (*p, comb),
+                        Prior::Ahead | Prior::Reused => {
+                            match self.predict_track(ti, t, spec.as_deref_mut()) {
+                                Ok(p) => {
+                                    let c = p.combined();
+                                    (p, c)
+                                }
+                                Err(_) => {
+                                    self.stats.refused_updates += 1;
+                                    continue;
+                                }
+                            }
+                        }
+                    };
+                    let mut bias = Arc::unwrap_or_clone(std::mem::take(&mut self.tracks[ti].bias));
+                    let mut cross = std::mem::take(&mut self.cross_scratch);
+                    let (res, ri) = self.fx.update_track(
+                        &mut bias,
+                        &mut cross,
+                        (&prior, &comb),
+                        det,
+                        sat_vel,
+                        frame_nadir.as_ref(),
+                        t,
+                    );
+                    self.tracks[ti].bias = Arc::new(bias);
+                    self.cross_scratch = cross;
+                    (res.map(Arc::new), ri, prior.c)
+                }
+            };
+            self.stats.rates_ignored += u64::from(rates_ignored);
+            match res {
+                Ok(post) => {
+                    used[j as usize] = true;
+                    self.stats.updates_3d += 1;
+                    if post.failed_modes != 0 {
+                        let failed = |m: usize| post.failed_modes & (1 << m) != 0;
+                        for m in (0..post.n).filter(|&m| failed(m)) {
+                            self.stats.mode_updates_failed.add(post.kinds[m]);
+                        }
+                        let lost = (0..post.n).any(|m| failed(m) && prior_c[m] > 0.01);
+                        self.stats.updates_losing_mode += u64::from(lost);
+                    }
+                    if let Some(log) = self.update_log.as_mut() {
+                        let tr = &self.tracks[ti];
+                        let nis = pairs
+                            .iter()
+                            .zip(&pair_d2)
+                            .find(|(p, _)| p.0 == k as u32 && p.1 == j)
+                            .map_or(f64::NAN, |(_, d)| *d);
+                        log.push(UpdateRecord {
+                            t_s: t,
+                            track_uid: tr.uid,
+                            track_id: tr.id,
+                            sat_id: sat,
+                            sensor_id: d0.sensor_id,
+                            nis,
+                            mode_prob: mode_probs(&post),
+                            los_eci: det.los_eci,
+                            det_index: self.frame_index[j as usize],
+                        });
+                    }
+                    let tr = &mut self.tracks[ti];
+                    tr.imm = post;
+                    tr.t_last_update = t;
+                    tr.n_updates += 1;
+                    tr.sats |= 1u64 << (sat % 64);
+                    self.imm_changed(ti);
+                    // The version the frames speculated after this one expect.
+                    if let Some(v) = version_after {
+                        self.tracks[ti].version = v;
+                    }
+                }
+                Err(_) => self.stats.refused_updates += 1,
+            }
+        }
+
+        // ---- 2-D angle tracks of this sensor with what is left.
+        let q = self.fx.cfg.los_q_rad2_s3;
+        let mut los_idx: Vec<usize> = Vec::new();
+        let mut lpairs: Vec<(u32, u32)> = Vec::new();
+        let mut lcost: Vec<f64> = Vec::new();
+        let mut lpred: Vec<(Vector4<f64>, Matrix4<f64>)> = Vec::new();
+        let own_los: &[usize] =
+            self.los_index.get(&sensor_key(sat, d0.sensor_id)).map_or(&[], |v| v.as_slice());
+        for &li in own_los {
+            let lt = &self.los[li];
+            if !lt.alive || lt.sat != sat || lt.sensor != d0.sensor_id || t < lt.t {
+                continue;
+            }
+            let (xp, pp) = lt.predicted(t, q);
+            let k = los_idx.len() as u32;
+            for (j, det) in frame.iter().enumerate() {
+                if used[j] {
+                    continue;
+                }
+                let u = Vector3::from(det.los_eci);
+                let Some(z) = lt.gnomonic(&u) else { continue };
+                let m = lt.basis_map(&u);
+                let bv = lt.bias_var;
+                let r =
+                    m * Matrix2::new(
+                        det.cov_rad2[0] - bv,
+                        det.cov_rad2[1],
+                        det.cov_rad2[1],
+                        det.cov_rad2[2] - bv,
+                    ) * m.transpose();
+                let s = pp.fixed_view::<2, 2>(0, 0).into_owned() + r;
+                let Some(sf) = SpdFactor::new(&s) else { continue };
+                let nu = z - Vector2::new(xp[0], xp[1]);
+                let d2 = sf.mahalanobis2(&nu);
+                if d2 <= self.fx.cfg.los_gate_d2 {
+                    lpairs.push((k, j as u32));
+                    lcost.push(d2 + sf.ln_det());
+                }
+            }
+            los_idx.push(li);
+            lpred.push((xp, pp));
+        }
+        let mut lassigned: Vec<Option<u32>> = vec![None; los_idx.len()];
+        if !lpairs.is_empty() {
+            self.clusters.build(los_idx.len(), nd, &lpairs);
+            let clusters = std::mem::take(&mut self.clusters);
+            for (ct, cd) in clusters.tracks.iter().zip(clusters.dets.iter()) {
+                if cd.is_empty() {
+                    continue;
+                }
+                let (nt, ndc) = (ct.len(), cd.len());
+                let cols = ndc + nt;
+                let mut cost = vec![f64::INFINITY; nt * cols];
+                let miss = self.fx.cfg.los_gate_d2 + 2.0 * 20.0; // any gated pair beats a miss
+                for r in 0..nt {
+                    cost[r * cols + ndc + r] = miss;
+                }
+                for (k, &(li, j)) in lpairs.iter().enumerate() {
+                    if let (Ok(r), Ok(c)) = (ct.binary_search(&li), cd.binary_search(&j)) {
+                        cost[r * cols + c] = lcost[k] + 40.0;
+                    }
+                }
+                if self.lap.solve(&cost, nt, cols).is_ok() {
+                    for r in 0..nt {
+                        let c = self.lap.col4row[r];
+                        if c < ndc {
+                            lassigned[ct[r] as usize] = Some(cd[c]);
+                        }
+                    }
+                }
+            }
+            self.clusters = clusters;
+        }
+        let mut updated_los: Vec<usize> = Vec::new();
+        for (k, li) in los_idx.iter().copied().enumerate() {
+            let Some(j) = lassigned[k] else { continue };
+            let det = frame[j as usize];
+            let (xp, pp) = lpred[k];
+            if self.update_los(li, &det, t, xp, pp) {
+                used[j as usize] = true;
+                updated_los.push(li);
+                self.stats.updates_2d += 1;
+            }
+        }
+        for (j, det) in frame.iter().enumerate() {
+            if used[j] {
+                continue;
+            }
+            self.start_los(det);
+            used[j] = true;
+        }
+
+        // ---- Stereo initiation from the angle tracks updated in this frame.
+        for li in updated_los {
+            if self.los[li].alive && self.los[li].hits >= self.fx.cfg.los_min_hits {
+                self.try_triangulate(li, t);
+            }
+        }
+
+        // ---- Maintenance, merging, reports.
+        self.maintain(t);
+        if t - self.last_merge >= 1.0 {
+            self.merge_duplicates();
+            self.last_merge = t;
+        }
+        self.confirm_and_report(t, out);
+    }
+
     fn update_los(&mut self, li: usize, det: &Detection, t: f64, xp: Vector4<f64>, pp: Matrix4<f64>) -> bool {
-        let use_rates = self.cfg.use_rates;
+        let use_rates = self.fx.cfg.use_rates;
         let lt = &mut self.los[li];
         let u = Vector3::from(det.los_eci);
         let Some(z) = lt.gnomonic(&u) else { return false };
@@ -2314,17 +2427,17 @@ impl SpaceTracker {
     fn start_los(&mut self, det: &Detection) {
         let u = Vector3::from(det.los_eci);
         let (e1, e2) = tl_core::geom::los_basis(&u);
-        let s = self.cfg.los_init_rate_std_rad_s;
+        let s = self.fx.cfg.los_init_rate_std_rad_s;
         let mut x = Vector4::zeros();
         let mut p = Matrix4::zeros();
-        let bias_var = self.bias_var(det);
+        let bias_var = self.fx.bias_var(det);
         p[(0, 0)] = det.cov_rad2[0] - bias_var;
         p[(0, 1)] = det.cov_rad2[1];
         p[(1, 0)] = det.cov_rad2[1];
         p[(1, 1)] = det.cov_rad2[2] - bias_var;
         p[(2, 2)] = s * s;
         p[(3, 3)] = s * s;
-        if self.cfg.use_rates
+        if self.fx.cfg.use_rates
             && det.rate_rad_s.iter().all(|v| v.is_finite())
             && det.rate_var_rad2_s2.iter().all(|v| v.is_finite() && *v > 0.0)
         {
@@ -2354,7 +2467,7 @@ impl SpaceTracker {
     /// Ray and rate-ray of an angle track at time `t` (predicted), from satellite
     /// ephemeris `sat` (position/velocity at `t`).
     fn los_ray(&self, lt: &LosTrack, t: f64) -> Option<RateRay> {
-        let (x, p) = lt.predicted(t, self.cfg.los_q_rad2_s3);
+        let (x, p) = lt.predicted(t, self.fx.cfg.los_q_rad2_s3);
         let (u, ud) = lt.los_of(&x);
         let (sp, sv) = self.ephem.get(lt.sat as usize)?.at(t)?;
         let (e1, e2) = tl_core::geom::los_basis(&u);
@@ -2376,20 +2489,20 @@ impl SpaceTracker {
         for (lj, lt) in self.los.iter().enumerate() {
             if !lt.alive
                 || lt.sat == sat_a
-                || lt.hits < self.cfg.los_min_hits
-                || (lt.t - t).abs() > self.cfg.tri_max_dt_s
+                || lt.hits < self.fx.cfg.los_min_hits
+                || (lt.t - t).abs() > self.fx.cfg.tri_max_dt_s
             {
                 continue;
             }
             let Some(rb) = self.los_ray(lt, t) else { continue };
             let Some(fix) = triangulate(&[ra.ray, rb.ray]) else { continue };
-            if fix.chi2 > self.cfg.tri_gate_chi2
-                || fix.max_parallax_rad < self.cfg.tri_min_parallax_deg.to_radians()
+            if fix.chi2 > self.fx.cfg.tri_gate_chi2
+                || fix.max_parallax_rad < self.fx.cfg.tri_min_parallax_deg.to_radians()
             {
                 continue;
             }
             let alt = crate::motion::approx_altitude_m(&fix.pos_m);
-            if alt < self.cfg.tri_alt_range_m[0] || alt > self.cfg.tri_alt_range_m[1] {
+            if alt < self.fx.cfg.tri_alt_range_m[0] || alt > self.fx.cfg.tri_alt_range_m[1] {
                 continue;
             }
             if best.as_ref().is_none_or(|b| fix.chi2 < b.0) {
@@ -2408,8 +2521,8 @@ impl SpaceTracker {
             if !lt.alive
                 || lt.sat == sat_a
                 || lt.sat == self.los[lj].sat
-                || lt.hits < self.cfg.los_min_hits
-                || (lt.t - t).abs() > self.cfg.tri_max_dt_s
+                || lt.hits < self.fx.cfg.los_min_hits
+                || (lt.t - t).abs() > self.fx.cfg.tri_max_dt_s
             {
                 continue;
             }
@@ -2474,13 +2587,13 @@ impl SpaceTracker {
             x[i] = fix.pos_m[i];
             x[3 + i] = v[i];
         }
-        let infl = self.cfg.init_vel_inflation * self.cfg.init_vel_inflation;
+        let infl = self.fx.cfg.init_vel_inflation * self.fx.cfg.init_vel_inflation;
         p.fixed_view_mut::<3, 3>(0, 0).copy_from(&fix.cov_m2);
         p.fixed_view_mut::<3, 3>(3, 3).copy_from(&(pv * infl));
-        x[IX_THRUST] = self.cfg.init_thrust_m_s2[0];
-        p[(IX_THRUST, IX_THRUST)] = self.cfg.init_thrust_m_s2[1].powi(2);
-        x[IX_DRAG] = self.cfg.init_drag_m2_kg[0];
-        p[(IX_DRAG, IX_DRAG)] = self.cfg.init_drag_m2_kg[1].powi(2);
+        x[IX_THRUST] = self.fx.cfg.init_thrust_m_s2[0];
+        p[(IX_THRUST, IX_THRUST)] = self.fx.cfg.init_thrust_m_s2[1].powi(2);
+        x[IX_DRAG] = self.fx.cfg.init_drag_m2_kg[0];
+        p[(IX_DRAG, IX_DRAG)] = self.fx.cfg.init_drag_m2_kg[1].powi(2);
         if guard_pd(&mut p).is_err() {
             return;
         }
@@ -2500,12 +2613,12 @@ impl SpaceTracker {
             blk.fixed_view_mut::<3, 3>(0, 0).copy_from(&c3);
             bias.push(BiasBlock::new(sensor_key(lt.sat, lt.sensor), t, blk));
         }
-        let imm = ImmState::new(&self.cfg.imm, t, Gaussian { x, p });
+        let imm = ImmState::new(&self.fx.cfg.imm, t, Gaussian { x, p });
         self.tracks.push(Box::new(Track3 {
             uid: self.next_uid,
             id: None,
             gate_prior: None,
-            imm,
+            imm: Arc::new(imm),
             version: self.next_version,
             t_created: t,
             t_last_update: t,
@@ -2516,7 +2629,7 @@ impl SpaceTracker {
             last_products: None,
             product_job: None,
             alive: true,
-            bias,
+            bias: Arc::new(bias),
         }));
         self.hot.push(TrackHot::of(self.tracks.last().expect("just pushed")));
         self.note_change(self.hot.len() - 1);
@@ -2532,11 +2645,11 @@ impl SpaceTracker {
         // Angle tracks: none can have coasted too long unless the oldest update time
         // (`los_min_t`, a lower bound) has (`t - a <= t - b` for `a >= b` in floating
         // point too), so the scan of all of them runs only then, not on every frame.
-        if t - self.los_min_t > self.cfg.los_max_coast_s {
+        if t - self.los_min_t > self.fx.cfg.los_max_coast_s {
             let mut dead = 0usize;
             let mut min_t = f64::INFINITY;
             for lt in self.los.iter_mut() {
-                if lt.alive && t - lt.t > self.cfg.los_max_coast_s {
+                if lt.alive && t - lt.t > self.fx.cfg.los_max_coast_s {
                     lt.alive = false;
                 }
                 dead += usize::from(!lt.alive);
@@ -2557,16 +2670,16 @@ impl SpaceTracker {
         }
         // 3-D tracks: only when one could be due for deletion (`ScanBounds`).
         let sc = &self.scans;
-        if !(t - sc.min_update_t > self.cfg.delete_after_coast_s
-            || t - sc.min_unconfirmed_created_t > self.cfg.confirm_window_s
+        if !(t - sc.min_update_t > self.fx.cfg.delete_after_coast_s
+            || t - sc.min_unconfirmed_created_t > self.fx.cfg.confirm_window_s
             || sc.bad_cov)
         {
             #[cfg(debug_assertions)]
             for h in self.hot.iter().filter(|h| h.alive) {
                 debug_assert!(
-                    t - h.t_last_update <= self.cfg.delete_after_coast_s
-                        && h.pos_sd_max <= self.cfg.max_pos_std_m
-                        && (h.confirmed || t - h.t_created <= self.cfg.confirm_window_s),
+                    t - h.t_last_update <= self.fx.cfg.delete_after_coast_s
+                        && h.pos_sd_max <= self.fx.cfg.max_pos_std_m
+                        && (h.confirmed || t - h.t_created <= self.fx.cfg.confirm_window_s),
                     "a track due for deletion was not scanned"
                 );
             }
@@ -2581,17 +2694,17 @@ impl SpaceTracker {
         for (k, h) in self.hot.iter_mut().enumerate().filter(|(_, h)| h.alive) {
             let pos_sd = h.pos_sd_max;
             let coast = t - h.t_last_update;
-            let failed_confirm = !h.confirmed && t - h.t_created > self.cfg.confirm_window_s;
-            if coast > self.cfg.delete_after_coast_s
+            let failed_confirm = !h.confirmed && t - h.t_created > self.fx.cfg.confirm_window_s;
+            if coast > self.fx.cfg.delete_after_coast_s
                 || pos_sd.is_nan()
-                || pos_sd > self.cfg.max_pos_std_m
+                || pos_sd > self.fx.cfg.max_pos_std_m
                 || failed_confirm
             {
                 h.alive = false;
                 self.tracks[k].alive = false;
                 deleted += 1;
             } else {
-                sc.include(h, self.cfg.max_pos_std_m);
+                sc.include(h, self.fx.cfg.max_pos_std_m);
             }
         }
         self.stats.tracks_deleted += deleted;
@@ -2631,7 +2744,7 @@ impl SpaceTracker {
     /// After a change of track `ti`'s hot fields (refreshed already): keep the scans'
     /// bounds and list of touched tracks true.
     fn note_change(&mut self, ti: usize) {
-        self.scans.include(&self.hot[ti], self.cfg.max_pos_std_m);
+        self.scans.include(&self.hot[ti], self.fx.cfg.max_pos_std_m);
         self.scans.touched.push(ti as u32);
     }
 
@@ -2719,7 +2832,7 @@ impl SpaceTracker {
             .filter_map(|i| {
                 let g = &gs[i];
                 let tr6: f64 = (0..6).map(|k| g.p[(k, k)]).sum();
-                let w = (self.cfg.merge_d2 * tr6).sqrt() * grow;
+                let w = (self.fx.cfg.merge_d2 * tr6).sqrt() * grow;
                 let q = g.x[0] + g.x[3] * (t0 - self.tracks[i].imm.t_s);
                 (w.is_finite() && q.is_finite()).then_some((q - w, q + w, i as u32))
             })
@@ -2763,7 +2876,7 @@ impl SpaceTracker {
                 }
                 let c = ga.p.fixed_view::<6, 6>(0, 0) + gb.p.fixed_view::<6, 6>(0, 0);
                 let Some(sf) = SpdFactor::new(&c.into_owned()) else { continue };
-                if sf.mahalanobis2(&d) < self.cfg.merge_d2 {
+                if sf.mahalanobis2(&d) < self.fx.cfg.merge_d2 {
                     // Keep the confirmed / older / more-updated track.
                     let keep_a = match (ta.id, tb.id) {
                         (Some(x), Some(y)) => x < y,
@@ -2796,8 +2909,9 @@ impl SpaceTracker {
         touched.dedup();
         #[cfg(debug_assertions)]
         for (k, h) in self.hot.iter().enumerate() {
-            let acts = (!h.confirmed && h.n_updates >= self.cfg.confirm_updates && h.sats.count_ones() >= 2)
-                || (h.confirmed && h.t_last_update == t);
+            let acts =
+                (!h.confirmed && h.n_updates >= self.fx.cfg.confirm_updates && h.sats.count_ones() >= 2)
+                    || (h.confirmed && h.t_last_update == t);
             debug_assert!(
                 !acts || touched.binary_search(&(k as u32)).is_ok(),
                 "track {k} due but not touched"
@@ -2806,7 +2920,8 @@ impl SpaceTracker {
         for &k in &touched {
             let k = k as usize;
             let h = &mut self.hot[k];
-            let confirm = !h.confirmed && h.n_updates >= self.cfg.confirm_updates && h.sats.count_ones() >= 2;
+            let confirm =
+                !h.confirmed && h.n_updates >= self.fx.cfg.confirm_updates && h.sats.count_ones() >= 2;
             if !confirm && (h.t_last_update != t || !h.confirmed) {
                 continue;
             }
@@ -2830,12 +2945,16 @@ impl SpaceTracker {
             let pb = tr.imm.prob_thrusting();
             // The launch/impact computation, when due, runs at the end of the release
             // (`resolve_products`), which also refreshes these products.
-            let (prod, job) = tr.products.step_deferred(t, &g, pb, &self.cfg.products);
+            let (prod, job) = tr.products.step_deferred(t, &g, pb, &self.fx.cfg.products);
             if let Some(job) = job {
                 if let Some(k) = tr.product_job {
                     // Due again before the previous one was applied (`compute_every_s`
                     // shorter than a release): apply that one now.
-                    let r = self.product_jobs[k].0.compute(&self.cfg.motion, &self.cfg.products, &self.earth);
+                    let r = self.product_jobs[k].0.compute(
+                        &self.fx.cfg.motion,
+                        &self.fx.cfg.products,
+                        &self.earth,
+                    );
                     tr.products.apply(&r);
                     self.product_jobs[k].2 = Some(r);
                 }
@@ -2843,7 +2962,7 @@ impl SpaceTracker {
                 self.product_jobs.push((job, tr.products.clone(), None));
             }
             tr.last_products = Some(prod);
-            let due = tr.last_report.is_none_or(|l| t - l >= self.cfg.report_every_s);
+            let due = tr.last_report.is_none_or(|l| t - l >= self.fx.cfg.report_every_s);
             if due {
                 tr.last_report = Some(t);
                 if let Some(k) = tr.product_job {
@@ -2866,7 +2985,7 @@ impl SpaceTracker {
             }
             let Some(prod) = tr.last_products else { continue };
             let g = if t_s > tr.imm.t_s {
-                match tr.imm.predict(&self.cfg.imm, self.cfg.filter, &self.cfg.motion, t_s) {
+                match tr.imm.predict(&self.fx.cfg.imm, self.fx.cfg.filter, &self.fx.cfg.motion, t_s) {
                     Ok(p) => p.combined(),
                     Err(_) => continue,
                 }
@@ -2880,7 +2999,7 @@ impl SpaceTracker {
     /// Out-of-sequence frame: update the 3-D tracks it gates with by retrodiction.
     fn process_oosm(&mut self, frame: &[Detection]) {
         let t = frame[0].t_obs_s;
-        let k_gate = pregate_k(self.cfg.gate_d2);
+        let k_gate = pregate_k(self.fx.cfg.gate_d2);
         for det in frame {
             let ang =
                 AngleMeas::new(Vector3::from(det.sat_pos_eci_m), Vector3::from(det.los_eci), det.cov_rad2);
@@ -2901,12 +3020,12 @@ impl SpaceTracker {
                 debug_assert_eq!(*h, TrackHot::of(tr), "track {ti}: hot fields not refreshed");
                 let g = tr.imm.combined();
                 let dt = t - tr.imm.t_s;
-                let (xr, phi) = propagate_with_stm(ModelKind::Ballistic, &g.x, dt, &self.cfg.motion);
+                let (xr, phi) = propagate_with_stm(ModelKind::Ballistic, &g.x, dt, &self.fx.cfg.motion);
                 let pr = phi * g.p * phi.transpose()
-                    + process_noise(ModelKind::Ballistic, &g.x, dt, &self.cfg.motion);
+                    + process_noise(ModelKind::Ballistic, &g.x, dt, &self.fx.cfg.motion);
                 let gr = Gaussian { x: xr, p: pr };
                 if let Ok(inn) = innovation(FilterKind::Ekf, &gr, &ang)
-                    && inn.d2 <= self.cfg.gate_d2
+                    && inn.d2 <= self.fx.cfg.gate_d2
                     && best.is_none_or(|b| inn.d2 < b.0)
                 {
                     best = Some((inn.d2, ti));
@@ -2916,7 +3035,7 @@ impl SpaceTracker {
                 self.stats.oosm_unused += 1;
                 continue;
             };
-            let motion = &self.cfg.motion;
+            let motion = &self.fx.cfg.motion;
             let tr = &mut self.tracks[ti];
             let mut ok = true;
             for m in 0..tr.imm.n {
@@ -2938,7 +3057,7 @@ impl SpaceTracker {
                 let x = g.x + k * nu;
                 let mut p = g.p - k * s * k.transpose();
                 if guard_pd(&mut p).is_ok() && x.iter().all(|v| v.is_finite()) {
-                    tr.imm.modes[m] = Gaussian { x, p };
+                    Arc::make_mut(&mut tr.imm).modes[m] = Gaussian { x, p };
                 } else {
                     ok = false;
                 }
