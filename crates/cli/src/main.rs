@@ -19,6 +19,12 @@ mod cmd_trajectory;
 mod cmd_validate;
 mod common;
 
+/// mimalloc instead of the system allocator: the space tracker's work ahead allocates
+/// predictions and updates on one thread that the in-order pass frees on another, which
+/// glibc's malloc serialises (BENCHMARKS.md "Raid scale", sixth session).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
