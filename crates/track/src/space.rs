@@ -911,8 +911,8 @@ impl FrameGates {
         }
     }
 
-    /// The detection assigned to each of `n_pred` predictions (`n_det` detections): an
-    /// optimal assignment in each cluster of the gating graph, a miss costing nothing.
+    /// The detection assigned to each of `n_pred` predictions (`n_det` detections), a
+    /// miss costing nothing ([`assign_in_clusters`]).
     fn assign(
         &self,
         n_pred: usize,
@@ -920,37 +920,52 @@ impl FrameGates {
         clusters: &mut Clusters,
         lap: &mut Lap,
     ) -> Vec<Option<u32>> {
-        let mut assigned: Vec<Option<u32>> = vec![None; n_pred];
-        if self.pairs.is_empty() {
-            return assigned;
-        }
-        clusters.build(n_pred, n_det, &self.pairs);
-        for (ct, cd) in clusters.tracks.iter().zip(clusters.dets.iter()) {
-            if cd.is_empty() {
-                continue;
-            }
-            let (nt, ndc) = (ct.len(), cd.len());
-            let cols = ndc + nt;
-            let mut cost = vec![f64::INFINITY; nt * cols];
-            for r in 0..nt {
-                cost[r * cols + ndc + r] = 0.0;
-            }
-            for (k, &(pi, j)) in self.pairs.iter().enumerate() {
-                if let (Ok(r), Ok(c)) = (ct.binary_search(&pi), cd.binary_search(&j)) {
-                    cost[r * cols + c] = self.costs[k].min(cost[r * cols + c]);
-                }
-            }
-            if lap.solve(&cost, nt, cols).is_ok() {
-                for r in 0..nt {
-                    let c = lap.col4row[r];
-                    if c < ndc {
-                        assigned[ct[r] as usize] = Some(cd[c]);
-                    }
-                }
-            }
-        }
-        assigned
+        assign_in_clusters(n_pred, n_det, &self.pairs, |k| self.costs[k], 0.0, clusters, lap)
     }
+}
+
+/// The detection assigned to each of `n_rows` tracks (`n_det` detections) given the
+/// gated `pairs` (row, detection) and their costs `pair_cost(k)`: an optimal assignment
+/// in each cluster of the gating graph, leaving a track unassigned costing `miss`.
+fn assign_in_clusters(
+    n_rows: usize,
+    n_det: usize,
+    pairs: &[(u32, u32)],
+    pair_cost: impl Fn(usize) -> f64,
+    miss: f64,
+    clusters: &mut Clusters,
+    lap: &mut Lap,
+) -> Vec<Option<u32>> {
+    let mut assigned: Vec<Option<u32>> = vec![None; n_rows];
+    if pairs.is_empty() {
+        return assigned;
+    }
+    clusters.build(n_rows, n_det, pairs);
+    for (ct, cd) in clusters.tracks.iter().zip(clusters.dets.iter()) {
+        if cd.is_empty() {
+            continue;
+        }
+        let (nt, ndc) = (ct.len(), cd.len());
+        let cols = ndc + nt;
+        let mut cost = vec![f64::INFINITY; nt * cols];
+        for r in 0..nt {
+            cost[r * cols + ndc + r] = miss;
+        }
+        for (k, &(pi, j)) in pairs.iter().enumerate() {
+            if let (Ok(r), Ok(c)) = (ct.binary_search(&pi), cd.binary_search(&j)) {
+                cost[r * cols + c] = pair_cost(k).min(cost[r * cols + c]);
+            }
+        }
+        if lap.solve(&cost, nt, cols).is_ok() {
+            for r in 0..nt {
+                let c = lap.col4row[r];
+                if c < ndc {
+                    assigned[ct[r] as usize] = Some(cd[c]);
+                }
+            }
+        }
+    }
+    assigned
 }
 
 /// Frames a release works ahead on at a time ([`SpaceTracker::spec_prepare`]): more
@@ -2318,37 +2333,17 @@ impl SpaceTracker {
             los_idx.push(li);
             lpred.push((xp, pp));
         }
-        let mut lassigned: Vec<Option<u32>> = vec![None; los_idx.len()];
-        if !lpairs.is_empty() {
-            self.clusters.build(los_idx.len(), nd, &lpairs);
-            let clusters = std::mem::take(&mut self.clusters);
-            for (ct, cd) in clusters.tracks.iter().zip(clusters.dets.iter()) {
-                if cd.is_empty() {
-                    continue;
-                }
-                let (nt, ndc) = (ct.len(), cd.len());
-                let cols = ndc + nt;
-                let mut cost = vec![f64::INFINITY; nt * cols];
-                let miss = self.fx.cfg.los_gate_d2 + 2.0 * 20.0; // any gated pair beats a miss
-                for r in 0..nt {
-                    cost[r * cols + ndc + r] = miss;
-                }
-                for (k, &(li, j)) in lpairs.iter().enumerate() {
-                    if let (Ok(r), Ok(c)) = (ct.binary_search(&li), cd.binary_search(&j)) {
-                        cost[r * cols + c] = lcost[k] + 40.0;
-                    }
-                }
-                if self.lap.solve(&cost, nt, cols).is_ok() {
-                    for r in 0..nt {
-                        let c = self.lap.col4row[r];
-                        if c < ndc {
-                            lassigned[ct[r] as usize] = Some(cd[c]);
-                        }
-                    }
-                }
-            }
-            self.clusters = clusters;
-        }
+        // Any gated pair beats a miss.
+        let miss = self.fx.cfg.los_gate_d2 + 2.0 * 20.0;
+        let lassigned = assign_in_clusters(
+            los_idx.len(),
+            nd,
+            &lpairs,
+            |k| lcost[k] + 40.0,
+            miss,
+            &mut self.clusters,
+            &mut self.lap,
+        );
         let mut updated_los: Vec<usize> = Vec::new();
         for (k, li) in los_idx.iter().copied().enumerate() {
             let Some(j) = lassigned[k] else { continue };
