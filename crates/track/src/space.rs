@@ -1025,14 +1025,20 @@ struct SpecUpdate {
 }
 
 impl SpecFrame {
+    /// Where the prediction of `tr` made ahead is, if it has not changed since.
+    fn find(&self, tr: &Track3) -> Option<usize> {
+        self.preds.iter().position(|p| p.uid == tr.uid && p.version == tr.version)
+    }
+
     fn entry(&mut self, tr: &Track3) -> Option<&mut SpecPred> {
-        self.preds.iter_mut().find(|p| p.uid == tr.uid && p.version == tr.version)
+        let k = self.find(tr)?;
+        Some(&mut self.preds[k])
     }
 
     /// The combined estimate of the prediction of `tr` made ahead, if it has not
     /// changed since.
     fn comb(&self, tr: &Track3) -> Option<Gaussian> {
-        self.preds.iter().find(|p| p.uid == tr.uid && p.version == tr.version).map(|p| p.comb)
+        self.find(tr).map(|k| self.preds[k].comb)
     }
 
     /// The prediction of `tr` made ahead, if it has not changed since (and is kept).
