@@ -865,11 +865,8 @@ impl FramePregate<'_> {
     }
 }
 
-/// The distance part of the pre-gate's bound, m: `k` predicted standard deviations of
-/// position after `dt` seconds plus half of 80 m/s^2 over `dt`. Increasing in `dt`.
-#[inline]
-/// A track's gating prediction at `t` from its last one (`gate_prior`), if that is recent enough to
-/// reuse ([`SpaceConfig::gate_reuse_s`]).
+/// A track's gating prediction at `t` from its last one (`gate_prior`), if that is
+/// recent enough to reuse ([`SpaceConfig::gate_reuse_s`]).
 fn reusable_gate_prior(gate_prior: &Option<(f64, Gaussian)>, t: f64, reuse_s: f64) -> Option<Gaussian> {
     match gate_prior {
         Some((tg, g)) if t >= *tg && t - *tg <= reuse_s => Some(extrapolate_for_gating(g, t - *tg)),
@@ -1183,6 +1180,9 @@ pub struct SpecStats {
     pub updates_used: u64,
 }
 
+/// The distance part of the pre-gate's bound, m: `k` predicted standard deviations of
+/// position after `dt` seconds plus half of 80 m/s^2 over `dt`. Increasing in `dt`.
+#[inline]
 fn pregate_reach_m(h: &TrackHot, dt: f64, k: f64) -> f64 {
     k * (h.pos_sig + h.vel_sig * dt) + 0.5 * 80.0 * dt * dt
 }
@@ -1253,6 +1253,20 @@ struct TrackIndex {
 }
 
 impl TrackIndex {
+    /// The candidates of frame `fp` among tracks `0..n` into `seen` (one bit per
+    /// track): the tracks entered in a cell one of its lines of sight crosses, the
+    /// overflow entries, and the tracks started since the build. The index must hold
+    /// for the frame's time.
+    fn query(&self, fp: &FramePregate, n: usize, seen: &mut Vec<u64>) {
+        self.grid.begin_query_into(n, seen);
+        for d in fp.frame {
+            self.grid.ray_into(&fp.sat_pos, &Vector3::from(d.los_eci), seen);
+        }
+        for ti in self.n..n {
+            seen[ti / 64] |= 1 << (ti % 64);
+        }
+    }
+
     /// Enter track `ti` for the window (`fresh`: at the build, in order), unless its
     /// latest entry already holds the new capsule: both ends of the new segment within the old
     /// radius less the new one of the old segment (the distance to a segment is convex,
@@ -1372,6 +1386,9 @@ pub struct SpaceTracker {
     lap: Lap,
     clusters: Clusters,
     frame: Vec<Detection>,
+    /// The pre-gate's candidates from the index for the current frame, one bit per track
+    /// ([`TrackIndex::query`]).
+    pregate_seen: Vec<u64>,
     /// The current release's frames (ranges of `pending`).
     frame_bounds: Vec<(usize, usize)>,
     /// Input-order index of each detection of `frame` (for the update log).
@@ -1399,6 +1416,11 @@ struct Filtering {
 }
 
 impl Filtering {
+    /// The IMM prediction of `imm` to `t` with the configured models.
+    fn predict(&self, imm: &ImmState, t: f64) -> Result<ImmPrior, crate::linalg::CovError> {
+        imm.predict(&self.cfg.imm, self.cfg.filter, &self.cfg.motion, t)
+    }
+
     /// Bias variance to use for a detection: the sensor's pointing-bias variance, capped
     /// at 0.9 of the smallest eigenvalue of its covariance so the white part stays
     /// positive definite.
@@ -1604,10 +1626,10 @@ impl Filtering {
         let mut gates = FrameGates::default();
         // (track in `local`, index in `spec.preds` of its prediction).
         let mut rows: Vec<(usize, Option<usize>)> = Vec::new();
-        let (imm_cfg, filter, motion) = (&self.cfg.imm, self.cfg.filter, &self.cfg.motion);
+        let filter = self.cfg.filter;
         let reuse_s = self.cfg.gate_reuse_s;
         let predict = |spec: &mut SpecFrame, sn: &Snap| {
-            let p = Box::new(sn.imm.predict(imm_cfg, filter, motion, t).ok()?);
+            let p = Box::new(self.predict(&sn.imm, t).ok()?);
             let comb = p.combined();
             spec.preds.push(SpecPred {
                 uid: sn.uid,
@@ -1723,6 +1745,7 @@ impl SpaceTracker {
             lap: Lap::new(),
             clusters: Clusters::default(),
             frame: Vec::new(),
+            pregate_seen: Vec::new(),
             frame_bounds: Vec::new(),
             frame_index: Vec::new(),
             cross_scratch: Vec::new(),
@@ -1987,7 +2010,7 @@ impl SpaceTracker {
             self.spec_stats.predictions_used += 1;
             return Ok(p);
         }
-        tr.imm.predict(&self.fx.cfg.imm, self.fx.cfg.filter, &self.fx.cfg.motion, t)
+        self.fx.predict(&tr.imm, t)
     }
 
     /// Prepare the work ahead for `chunk` (ranges of `pending`, in order; the chunk
@@ -2086,12 +2109,8 @@ impl SpaceTracker {
             .filter(|ix| ix.valid && t >= ix.t0 && t <= ix.until && self.index_usable(&fp))
         {
             Some(ix) => {
-                ix.grid.begin_query_into(n, seen);
-                for d in frame {
-                    ix.grid.ray_into(&fp.sat_pos, &Vector3::from(d.los_eci), seen);
-                }
-                let grid = crate::grid::set_ids(seen).map(|ti| ti as usize);
-                grid.chain(ix.n..n).filter(near).collect()
+                ix.query(&fp, n, seen);
+                crate::grid::set_ids(seen).map(|ti| ti as usize).filter(near).collect()
             }
             None => (0..n).filter(near).collect(),
         }
@@ -2137,23 +2156,24 @@ impl SpaceTracker {
             }
             cands.push((ti, reusable_gate_prior(&self.tracks[ti].gate_prior, t, reuse_s)));
         };
-        match self.index.as_ref().filter(|_| indexed) {
-            Some(ix) => {
-                let mut n_cands = 0;
-                for ti in ix.grid.marked() {
-                    consider(ti as usize);
-                    n_cands += 1;
-                }
-                self.stats.pregate_index_candidates += n_cands;
-                if self.fx.cfg.pregate_grid_check || cfg!(debug_assertions) {
-                    let missed = (0..self.hot.len())
-                        .filter(|&ti| fp.near(&self.hot[ti]) && !ix.grid.is_marked(ti as u32))
-                        .count();
-                    debug_assert_eq!(missed, 0, "tracks pass the pre-gate but the index missed them");
-                    self.stats.pregate_index_misses += missed as u64;
-                }
+        if indexed {
+            let mut n_cands = 0;
+            for ti in crate::grid::set_ids(&self.pregate_seen) {
+                consider(ti as usize);
+                n_cands += 1;
             }
-            None => (0..self.hot.len()).for_each(&mut consider),
+            self.stats.pregate_index_candidates += n_cands;
+            if self.fx.cfg.pregate_grid_check || cfg!(debug_assertions) {
+                let missed = (0..self.hot.len())
+                    .filter(|&ti| {
+                        fp.near(&self.hot[ti]) && self.pregate_seen[ti / 64] & (1 << (ti % 64)) == 0
+                    })
+                    .count();
+                debug_assert_eq!(missed, 0, "tracks pass the pre-gate but the index missed them");
+                self.stats.pregate_index_misses += missed as u64;
+            }
+        } else {
+            (0..self.hot.len()).for_each(&mut consider);
         }
         // IMM predictions and gates of the candidates. (Independent per track; run in
         // parallel they were slower: a frame has too few candidates, see BENCHMARKS.md.)
@@ -2169,11 +2189,7 @@ impl SpaceTracker {
                             (Prior::Ahead, comb)
                         }
                         None => {
-                            let Ok(p) =
-                                tr.imm.predict(&self.fx.cfg.imm, self.fx.cfg.filter, &self.fx.cfg.motion, t)
-                            else {
-                                continue;
-                            };
+                            let Ok(p) = self.fx.predict(&tr.imm, t) else { continue };
                             let comb = p.combined();
                             (Prior::Own(Box::new(p)), comb)
                         }
@@ -2785,14 +2801,7 @@ impl SpaceTracker {
             ix.n = n;
             ix.valid = true;
         }
-        ix.grid.begin_query(n);
-        for d in fp.frame {
-            ix.grid.ray(&fp.sat_pos, &Vector3::from(d.los_eci));
-        }
-        // Tracks started since the build (candidates of every frame).
-        for ti in ix.n..n {
-            ix.grid.mark(ti as u32);
-        }
+        ix.query(fp, n, &mut self.pregate_seen);
         self.stats.pregate_indexed_frames += 1;
         true
     }
@@ -2986,7 +2995,7 @@ impl SpaceTracker {
             }
             let Some(prod) = tr.last_products else { continue };
             let g = if t_s > tr.imm.t_s {
-                match tr.imm.predict(&self.fx.cfg.imm, self.fx.cfg.filter, &self.fx.cfg.motion, t_s) {
+                match self.fx.predict(&tr.imm, t_s) {
                     Ok(p) => p.combined(),
                     Err(_) => continue,
                 }
