@@ -410,7 +410,7 @@ pub fn propagate_with_stm(kind: ModelKind, x: &StateVec, dt: f64, p: &MotionPara
     let n = n_steps(dt, p);
     let h = dt / n as f64;
     let mut y = *x;
-    for _ in 0..n {
+    for step in 0..n {
         let k1 = derivative(kind, &y, p);
         let a1 = jacobian(kind, &y, p);
         let y2 = y + k1 * (0.5 * h);
@@ -422,7 +422,10 @@ pub fn propagate_with_stm(kind: ModelKind, x: &StateVec, dt: f64, p: &MotionPara
         let y4 = y + k3 * h;
         let k4 = derivative(kind, &y4, p);
         let a4 = jacobian(kind, &y4, p);
-        let p1 = matmul(&a1, &phi);
+        // In the first step `phi` is the identity and `a1 phi` is `a1` (the product
+        // differs only by giving +0 for -0 entries, which the sums below turn into the
+        // same bits: tested), so the product is skipped; most predictions are one step.
+        let p1 = if step == 0 { a1 } else { matmul(&a1, &phi) };
         let p2 = matmul(&a2, &(phi + p1 * (0.5 * h)));
         let p3 = matmul(&a3, &(phi + p2 * (0.5 * h)));
         let p4 = matmul(&a4, &(phi + p3 * h));
@@ -621,6 +624,60 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The first RK4 step of `propagate_with_stm` uses the Jacobian for `a1 phi` (phi is
+    /// the identity): the same bits as the full product, for every model, one and
+    /// several steps, forwards and backwards, with and without zero thrust/drag.
+    #[test]
+    fn stm_first_step_shortcut_gives_the_same_bits() {
+        fn reference(kind: ModelKind, x: &StateVec, dt: f64, p: &MotionParams) -> (StateVec, StateCov) {
+            let n = n_steps(dt, p);
+            let h = dt / n as f64;
+            let (mut y, mut phi) = (*x, StateCov::identity());
+            for _ in 0..n {
+                let k1 = derivative(kind, &y, p);
+                let a1 = jacobian(kind, &y, p);
+                let y2 = y + k1 * (0.5 * h);
+                let k2 = derivative(kind, &y2, p);
+                let a2 = jacobian(kind, &y2, p);
+                let y3 = y + k2 * (0.5 * h);
+                let k3 = derivative(kind, &y3, p);
+                let a3 = jacobian(kind, &y3, p);
+                let y4 = y + k3 * h;
+                let k4 = derivative(kind, &y4, p);
+                let a4 = jacobian(kind, &y4, p);
+                let p1 = matmul(&a1, &phi);
+                let p2 = matmul(&a2, &(phi + p1 * (0.5 * h)));
+                let p3 = matmul(&a3, &(phi + p2 * (0.5 * h)));
+                let p4 = matmul(&a4, &(phi + p3 * h));
+                y += (k1 + (k2 + k3) * 2.0 + k4) * (h / 6.0);
+                phi += (p1 + (p2 + p3) * 2.0 + p4) * (h / 6.0);
+            }
+            (y, phi)
+        }
+        let p = MotionParams::default();
+        let mut n_cases = 0;
+        for kind in [ModelKind::Boost, ModelKind::Staging, ModelKind::Ballistic, ModelKind::Reentry] {
+            for (alt, vel_m_s, at, k) in [
+                (40_000.0, [2_000.0, 1_500.0, 3_000.0], 30.0, 5e-3),
+                (300_000.0, [-4_000.0, 2_500.0, -1_000.0], 0.0, 0.0),
+                (900_000.0, [0.0, 7_000.0, 0.0], 12.0, 0.0),
+                (80_000.0, [-1_000.0, 0.0, -2_000.0], 0.0, 2e-2),
+            ] {
+                let r = Vector3::new(0.6, -0.7, 0.4).normalize() * (WGS84_A_M + alt);
+                let x = st(r, Vector3::from(vel_m_s), at, k);
+                for dt in [0.1, -0.1, 0.9, 3.0, -7.5, 25.0] {
+                    let (y, phi) = propagate_with_stm(kind, &x, dt, &p);
+                    let (y_ref, phi_ref) = reference(kind, &x, dt, &p);
+                    let bits = |m: &[f64]| m.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(y.as_slice()), bits(y_ref.as_slice()), "{kind:?} dt {dt}");
+                    assert_eq!(bits(phi.as_slice()), bits(phi_ref.as_slice()), "{kind:?} dt {dt}");
+                    n_cases += 1;
+                }
+            }
+        }
+        assert_eq!(n_cases, 96);
     }
 
     #[test]
