@@ -75,7 +75,7 @@ impl Default for ProductsConfig {
             post_boost_max_thrust_m_s2: 3.0,
             impact_max_time_s: 3_600.0,
             launch_max_back_s: 600.0,
-            step_s: 20.0,
+            step_s: 60.0,
             liquid_min_boost_s: 210.0,
             compute_every_s: 5.0,
         }
@@ -138,6 +138,13 @@ pub struct LaunchEstimate {
 }
 
 /// Ground event of one propagated point: time and ECEF position.
+/// Height above which a step of the impact and launch propagation may be as long as
+/// the time to fall to it at the object's full speed (capped by `step_s`), m. Below it
+/// the steps shrink with the height (a quarter of the time to fall to the ground), for
+/// the drag and the ground crossing; above it the only limit is RK4's error (under
+/// 5 m over a 1,500 s arc with 60 s steps, docs/models/tracking.md "Products").
+const STEP_FULL_SPEED_FLOOR_M: f64 = 150_000.0;
+
 fn ground_event(
     x0: &StateVec,
     t0: f64,
@@ -175,8 +182,9 @@ fn ground_event(
     };
     while t < max_t {
         let v = (x[3] * x[3] + x[4] * x[4] + x[5] * x[5]).sqrt().max(1.0);
-        let h = cfg.step_s.min((h_prev / v / 4.0).max(0.05));
-        let _ = v;
+        // High up a step may fall at full speed to `STEP_FULL_SPEED_FLOOR_M`; lower, a
+        // quarter of the height a step, so the ground crossing is found within metres.
+        let h = cfg.step_s.min(((h_prev - STEP_FULL_SPEED_FLOOR_M) / v).max(h_prev / v / 4.0).max(0.05));
         let k1 = f(&x, t);
         let k2 = f(&(x + k1 * (0.5 * h)), t + 0.5 * h);
         let k3 = f(&(x + k2 * (0.5 * h)), t + 0.5 * h);
