@@ -169,6 +169,29 @@ pub struct ImmPrior {
 /// Per-mode cross-covariances of an IMM's states with one sensor's pointing bias.
 pub type ModeCross = [BiasCross; MAX_MODES];
 
+/// The result of a consider update with blocks shared by the modes
+/// ([`ImmPrior::update_consider_shared_map`]): every block `C` becomes `map C`, and the
+/// measuring sensor's own block `map C - own_term`.
+#[derive(Clone, Debug)]
+pub struct SharedBlockUpdate {
+    /// The posterior.
+    pub post: ImmState,
+    /// `sum_j mu_j+ (I - K_j H_j) Phi_j` (8 x 8).
+    pub map: StateCov,
+    /// `sum_j mu_j+ K_j H_b b_var` (8 x 3).
+    pub own_term: BiasCross,
+}
+
+impl SharedBlockUpdate {
+    /// The posterior of the measuring sensor's block `c` (its value before the update).
+    #[inline]
+    pub fn own_block(&self, c: &BiasCross) -> BiasCross {
+        let mut next = matmul(&self.map, c);
+        next -= self.own_term;
+        next
+    }
+}
+
 /// A zero [`ModeCross`] (a sensor not yet correlated with the track).
 pub fn zero_cross() -> ModeCross {
     [SMatrix::zeros(); MAX_MODES]
@@ -390,14 +413,35 @@ impl ImmPrior {
         cross: &mut [B],
         own: Option<usize>,
     ) -> Result<ImmState, CovError> {
-        let n = self.n;
         let c_own = own.map(|i| *cross[i].as_mut());
+        let u = self.update_consider_shared_map(filter, m, hb, b_var, c_own.as_ref())?;
+        for (bi, blk) in cross.iter_mut().enumerate() {
+            let c = blk.as_mut();
+            *c = if own == Some(bi) { u.own_block(c) } else { matmul(&u.map, c) };
+        }
+        Ok(u.post)
+    }
+
+    /// [`Self::update_consider_shared`] without the blocks: the posterior and the map
+    /// that takes every block to its posterior value (`c_own`: the measuring sensor's
+    /// block, `None` for a sensor without one), for a caller that stores the blocks
+    /// its own way (the tracker applies the maps lazily, docs/models/tracking.md
+    /// "Pointing bias").
+    pub fn update_consider_shared_map<const M: usize, Mm: MeasurementModel<M>>(
+        &self,
+        filter: FilterKind,
+        m: &Mm,
+        hb: &SMatrix<f64, M, 3>,
+        b_var: f64,
+        c_own: Option<&BiasCross>,
+    ) -> Result<SharedBlockUpdate, CovError> {
+        let n = self.n;
         let mut modes = self.modes;
         let mut ll = [f64::NEG_INFINITY; MAX_MODES];
         let mut gains: [Option<(SMatrix<f64, NX, M>, SMatrix<f64, M, NX>)>; MAX_MODES] = [None; MAX_MODES];
         let mut failed_modes = 0u8;
         for j in 0..n {
-            let cj = || c_own.map_or_else(BiasCross::zeros, |c| matmul(&self.phi[j], &c));
+            let cj = || c_own.map_or_else(BiasCross::zeros, |c| matmul(&self.phi[j], c));
             let Some(u) = innovation(filter, &self.modes[j], m)
                 .ok()
                 .and_then(|inn| update_consider(&self.modes[j], &inn, hb, b_var, &cj()).ok())
@@ -427,15 +471,8 @@ impl ImmPrior {
                 None => a += self.phi[j] * mu[j],
             }
         }
-        for (bi, blk) in cross.iter_mut().enumerate() {
-            let c = blk.as_mut();
-            let mut next = matmul(&a, c);
-            if own == Some(bi) {
-                next -= own_term;
-            }
-            *c = next;
-        }
-        Ok(ImmState { t_s: self.t_s, n, kinds: self.kinds, modes, mu, failed_modes })
+        let post = ImmState { t_s: self.t_s, n, kinds: self.kinds, modes, mu, failed_modes };
+        Ok(SharedBlockUpdate { post, map: a, own_term })
     }
 
     /// The prior as a state without a measurement (a coasting step).

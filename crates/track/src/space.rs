@@ -44,8 +44,8 @@ use crate::filter::{
     AngleMeas, AngleRateMeas, BiasCross, FilterKind, Gaussian, MeasurementModel, innovation,
 };
 use crate::grid::RayGrid;
-use crate::imm::{ImmConfig, ImmPrior, ImmState, MAX_MODES, ModeCross, zero_cross};
-use crate::linalg::{SpdFactor, guard_pd};
+use crate::imm::{ImmConfig, ImmPrior, ImmState, MAX_MODES, ModeCross, SharedBlockUpdate, zero_cross};
+use crate::linalg::{SpdFactor, guard_pd, matmul};
 use crate::motion::{
     IX_DRAG, IX_THRUST, ModelKind, MotionParams, NX, StateCov, StateVec, process_noise, propagate_with_stm,
 };
@@ -593,7 +593,7 @@ struct Track3 {
     alive: bool,
     /// Cross-covariances of the modes with the pointing biases of the sensors that
     /// observed the track (consider parameters), most recent last. Shared as `imm`.
-    bias: Arc<Vec<BiasBlock>>,
+    bias: Arc<BiasStore>,
 }
 
 /// What the per-frame scans (pre-gate, maintenance, confirmation) read of a 3-D track,
@@ -651,6 +651,70 @@ impl TrackHot {
     }
 }
 
+/// A track's pointing-bias blocks. With [`BiasBlocks::Shared`] an update maps every
+/// block by the same 8 x 8 matrix (`SharedBlockUpdate::map`); those maps are kept here
+/// and applied lazily: a block is brought up to date when its sensor measures the
+/// track, and all blocks at once every [`LAZY_BIAS_MAPS`] updates through the products
+/// of the maps (one 8 x 8 product per map instead of one 8 x 3 product per block and
+/// map). The values are those of applying every map to every block, up to the
+/// rounding of the products' association (tested).
+#[derive(Clone, Debug, Default)]
+struct BiasStore {
+    blocks: Vec<BiasBlock>,
+    /// The maps of the updates since the last rebase, oldest first.
+    maps: Vec<StateCov>,
+}
+
+/// Pending block maps of a track before all its blocks are brought up to date.
+const LAZY_BIAS_MAPS: usize = 8;
+
+impl BiasStore {
+    /// Block `i`'s current value.
+    fn current(&self, i: usize) -> BiasCross {
+        let b = &self.blocks[i];
+        let mut c = b.c;
+        for m in &self.maps[b.epoch..] {
+            c = matmul(m, &c);
+        }
+        c
+    }
+
+    /// Apply a shared-block update: every block is mapped, the measuring sensor's
+    /// (`own`: its index and current value) also gets its own term.
+    fn apply_shared(&mut self, own: Option<(usize, BiasCross)>, u: &SharedBlockUpdate) {
+        self.maps.push(u.map);
+        if let Some((i, c)) = own {
+            self.blocks[i].c = u.own_block(&c);
+            self.blocks[i].epoch = self.maps.len();
+        }
+        if self.maps.len() >= LAZY_BIAS_MAPS {
+            self.rebase();
+        }
+    }
+
+    /// Bring every block up to date and drop the maps.
+    fn rebase(&mut self) {
+        let n = self.maps.len();
+        if n == 0 {
+            return;
+        }
+        debug_assert!(n <= LAZY_BIAS_MAPS);
+        // suffix[e] = maps[n-1] ... maps[e]
+        let mut suffix = [StateCov::zeros(); LAZY_BIAS_MAPS];
+        suffix[n - 1] = self.maps[n - 1];
+        for e in (0..n - 1).rev() {
+            suffix[e] = matmul(&suffix[e + 1], &self.maps[e]);
+        }
+        for b in &mut self.blocks {
+            if b.epoch < n {
+                b.c = matmul(&suffix[b.epoch], &b.c);
+            }
+            b.epoch = 0;
+        }
+        self.maps.clear();
+    }
+}
+
 /// Cross-covariance of a track with one sensor's pointing bias.
 #[derive(Clone, Debug)]
 struct BiasBlock {
@@ -665,12 +729,15 @@ struct BiasBlock {
     /// for a new block). Kept apart so that the shared blocks of a raid take a quarter
     /// of the memory (a 1,000-launch raid holds ~10^5 blocks).
     rest: Option<Box<[BiasCross; MAX_MODES - 1]>>,
+    /// [`BiasBlocks::Shared`]: how many of the store's pending maps `c` has had
+    /// ([`BiasStore`]); the block's value is the later maps applied to `c`.
+    epoch: usize,
 }
 
 impl BiasBlock {
     /// A block equal for every mode.
     fn new(key: u64, last_t: f64, c: BiasCross) -> Self {
-        Self { key, last_t, c, rest: None }
+        Self { key, last_t, c, rest: None, epoch: 0 }
     }
 
     /// Every mode's block ([`BiasBlocks::PerMode`]).
@@ -1013,7 +1080,7 @@ struct SpecUpdate {
     j: u32,
     sat_vel: Option<Vector3<f64>>,
     res: Result<Arc<ImmState>, crate::linalg::CovError>,
-    bias: Arc<Vec<BiasBlock>>,
+    bias: Arc<BiasStore>,
     rates_ignored: bool,
     /// The predicted mode probabilities `ImmPrior::c`.
     prior_c: [f64; MAX_MODES],
@@ -1065,7 +1132,7 @@ struct Snap {
     version: u64,
     gate_prior: Option<(f64, Gaussian)>,
     imm: Arc<ImmState>,
-    bias: Arc<Vec<BiasBlock>>,
+    bias: Arc<BiasStore>,
 }
 
 impl Snap {
@@ -1502,7 +1569,7 @@ impl Filtering {
     #[allow(clippy::too_many_arguments)]
     fn update_track(
         &self,
-        bias: &mut Vec<BiasBlock>,
+        store: &mut BiasStore,
         cross: &mut Vec<ModeCross>,
         (prior, prior_comb): (&ImmPrior, &Gaussian),
         det: &Detection,
@@ -1518,10 +1585,9 @@ impl Filtering {
         };
         let rates_ignored = full_rates.is_some() && !use_rates;
         let filter = self.cfg.filter;
-        let blocks = bias;
         // The update proper (`return`s and `?`s leave this closure only).
         let post = (|| {
-            if bv <= 0.0 && blocks.is_empty() {
+            if bv <= 0.0 && store.blocks.is_empty() {
                 let (ang, rates) = self.angle_meas(det, sat_vel, 0.0);
                 return match &rates.filter(|_| use_rates) {
                     Some(rm) => prior.update(filter, rm),
@@ -1539,23 +1605,35 @@ impl Filtering {
             hb4.fixed_view_mut::<2, 3>(0, 0).copy_from(&hb2);
             let post = match self.cfg.bias_blocks {
                 BiasBlocks::Shared => {
-                    let mut own = blocks.iter().position(|b| b.key == key);
+                    let mut own = store.blocks.iter().position(|b| b.key == key);
                     let added = own.is_none() && bv > 0.0;
                     if added {
-                        blocks.push(BiasBlock::new(key, t, BiasCross::zeros()));
-                        own = Some(blocks.len() - 1);
+                        let mut b = BiasBlock::new(key, t, BiasCross::zeros());
+                        b.epoch = store.maps.len();
+                        store.blocks.push(b);
+                        own = Some(store.blocks.len() - 1);
                     }
                     // A sensor without bias still updates the other blocks (its own is zero).
+                    let c_own = own.map(|i| store.current(i));
                     let res = match &rates {
-                        Some(rm) => prior.update_consider_shared(filter, rm, &hb4, bv, blocks, own),
-                        None => prior.update_consider_shared(filter, &ang, &hb2, bv, blocks, own),
+                        Some(rm) => prior.update_consider_shared_map(filter, rm, &hb4, bv, c_own.as_ref()),
+                        None => prior.update_consider_shared_map(filter, &ang, &hb2, bv, c_own.as_ref()),
                     };
-                    if res.is_err() && added {
-                        blocks.pop();
+                    match res {
+                        Ok(u) => {
+                            store.apply_shared(own.zip(c_own), &u);
+                            u.post
+                        }
+                        Err(e) => {
+                            if added {
+                                store.blocks.pop();
+                            }
+                            return Err(e);
+                        }
                     }
-                    res?
                 }
                 BiasBlocks::PerMode => {
+                    let blocks = &mut store.blocks;
                     cross.clear();
                     cross.extend(blocks.iter().map(|b| prior.propagate_cross(&b.modes())));
                     let mut own = blocks.iter().position(|b| b.key == key);
@@ -1591,6 +1669,7 @@ impl Filtering {
                     res?
                 }
             };
+            let blocks = &mut store.blocks;
             if let Some(b) = blocks.iter_mut().find(|b| b.key == key) {
                 b.last_t = t;
             }
@@ -1667,7 +1746,7 @@ impl Filtering {
             let Some(k) = k.or_else(|| predict(&mut spec, &local[li])) else { continue };
             let Some(prior) = spec.preds[k].prior.take() else { continue };
             let sn = &mut local[li];
-            let mut bias = sn.bias.to_vec();
+            let mut bias = BiasStore::clone(&sn.bias);
             let (res, rates_ignored) = self.update_track(
                 &mut bias,
                 &mut sc.cross,
@@ -2630,6 +2709,7 @@ impl SpaceTracker {
             blk.fixed_view_mut::<3, 3>(0, 0).copy_from(&c3);
             bias.push(BiasBlock::new(sensor_key(lt.sat, lt.sensor), t, blk));
         }
+        let bias = BiasStore { blocks: bias, maps: Vec::new() };
         let imm = ImmState::new(&self.fx.cfg.imm, t, Gaussian { x, p });
         self.tracks.push(Box::new(Track3 {
             uid: self.next_uid,
@@ -3154,6 +3234,65 @@ fn kf_update<const M: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The lazily applied block maps give the values of mapping every block at every
+    /// update (within the rounding of the products' association): 60 updates of 5
+    /// blocks by random contracting maps, with own blocks, a block added midway and
+    /// rebases every `LAZY_BIAS_MAPS` updates.
+    #[test]
+    fn lazy_bias_maps_equal_eager_application() {
+        let mut rng = tl_core::rng::RngStream::new(7, 0, 0, "lazy-bias-test");
+        let mut rand_m = |scale: f64| {
+            let mut m = StateCov::identity() * 0.97;
+            for v in m.iter_mut() {
+                *v += scale * (rng.uniform() - 0.5);
+            }
+            m
+        };
+        let mut store = BiasStore::default();
+        let mut eager: Vec<BiasCross> = Vec::new();
+        for k in 0..4u64 {
+            let c = BiasCross::from_fn(|i, j| ((i * 3 + j) as f64 + 1.0) * 1e-3 * (k as f64 + 1.0));
+            store.blocks.push(BiasBlock::new(k, 0.0, c));
+            eager.push(c);
+        }
+        let post = ImmState::new(
+            &ImmConfig::default(),
+            0.0,
+            Gaussian { x: crate::motion::StateVec::zeros(), p: StateCov::identity() },
+        );
+        let mut rebased = 0;
+        for step in 0..60usize {
+            if step == 23 {
+                let mut b = BiasBlock::new(9, 0.0, BiasCross::zeros());
+                b.epoch = store.maps.len();
+                store.blocks.push(b);
+                eager.push(BiasCross::zeros());
+            }
+            let u = SharedBlockUpdate {
+                post: post.clone(),
+                map: rand_m(0.05),
+                own_term: BiasCross::from_fn(|i, j| 1e-4 * ((i + j + step) % 5) as f64),
+            };
+            let own = (step % 3 != 0).then_some(step % store.blocks.len());
+            for (i, c) in eager.iter_mut().enumerate() {
+                *c = if own == Some(i) { u.own_block(c) } else { u.map * *c };
+            }
+            let cur = own.map(|i| (i, store.current(i)));
+            store.apply_shared(cur, &u);
+            rebased += usize::from(store.maps.is_empty());
+            for (i, c) in eager.iter().enumerate() {
+                let lazy = store.current(i);
+                assert!(
+                    (lazy - c).norm() <= 1e-12 * c.norm().max(1e-12),
+                    "step {step} block {i}: {lazy} vs {c}"
+                );
+            }
+        }
+        assert_eq!(rebased, 60 / LAZY_BIAS_MAPS);
+        // The maps did change the blocks (the comparison is not between constants).
+        assert!(eager[0].norm() < 0.5 * BiasCross::from_fn(|i, j| ((i * 3 + j) as f64 + 1.0) * 1e-3).norm());
+    }
 
     /// The gating extrapolation is the constant-velocity transition: mean `x + v dt`,
     /// covariance `F P F^T` with `F = I + dt E` (E: velocity into position), checked
