@@ -14,7 +14,7 @@
 //!   ([`crate::linalg::guard_pd`]); a failed check rejects the step and leaves the track
 //!   untouched, so one bad measurement cannot poison a track.
 
-use crate::linalg::{CovError, SpdFactor, guard_pd, matmul};
+use crate::linalg::{CovError, SpdFactor, all_finite, guard_pd, matmul};
 use crate::motion::{
     ModelKind, MotionParams, NX, StateCov, StateVec, apply_mode_constraints, process_noise, propagate,
     propagate_with_stm,
@@ -113,7 +113,7 @@ pub fn predict_with_stm(
         }
     }
     guard_pd(&mut p)?;
-    if x.iter().any(|v| !v.is_finite()) {
+    if !all_finite(x.as_slice()) {
         return Err(CovError::NonFinite);
     }
     Ok((Gaussian { x, p }, phi))
@@ -195,7 +195,7 @@ pub fn innovation<const M: usize, Mm: MeasurementModel<M>>(
             (m.z() - zm, h, s, r_eff)
         }
     };
-    if nu.iter().any(|v| !v.is_finite()) {
+    if !all_finite(nu.as_slice()) {
         return Err(CovError::NonFinite);
     }
     let sf = SpdFactor::new(&s).ok_or(CovError::NotPositiveDefinite)?;
@@ -217,7 +217,7 @@ pub fn update<const M: usize>(g: &Gaussian, inn: &Innovation<M>) -> Result<Gauss
     let ikh = StateCov::identity() - k * inn.h;
     let mut p = ikh * g.p * ikh.transpose() + k * inn.r_eff * k.transpose();
     guard_pd(&mut p)?;
-    if x.iter().any(|v| !v.is_finite()) {
+    if !all_finite(x.as_slice()) {
         return Err(CovError::NonFinite);
     }
     Ok(Gaussian { x, p })
@@ -280,7 +280,7 @@ pub fn update_consider<const M: usize>(
     let kg = matmul(&k, &gm.transpose());
     let mut p = g.p - kg - kg.transpose() + matmul(&matmul(&k, &s), &k.transpose());
     guard_pd(&mut p)?;
-    if x.iter().any(|v| !v.is_finite()) {
+    if !all_finite(x.as_slice()) {
         return Err(CovError::NonFinite);
     }
     let d2 = sf.mahalanobis2(&inn.nu);
