@@ -676,7 +676,7 @@ mod tests {
     /// several steps, forwards and backwards, with and without zero thrust/drag. A single
     /// slow step takes the second-order series instead: within 1e-6 of RK4's entries.
     #[test]
-    fn stm_first_step_shortcut_gives_the_same_bits() {
+    fn stm_shortcuts_match_the_full_rk4_product() {
         fn reference(kind: ModelKind, x: &StateVec, dt: f64, p: &MotionParams) -> (StateVec, StateCov) {
             let n = n_steps(dt, p);
             let h = dt / n as f64;

@@ -137,7 +137,6 @@ pub struct LaunchEstimate {
     pub pos_std_m: f64,
 }
 
-/// Ground event of one propagated point: time and ECEF position.
 /// Height above which a step of the impact and launch propagation may be as long as
 /// the time to fall to it at the object's full speed (capped by `step_s`), m. Below it
 /// the steps shrink with the height (a quarter of the time to fall to the ground), for
@@ -145,6 +144,7 @@ pub struct LaunchEstimate {
 /// 5 m over a 1,500 s arc with 60 s steps, docs/models/tracking.md "Products").
 const STEP_FULL_SPEED_FLOOR_M: f64 = 150_000.0;
 
+/// Ground event of one propagated point: time and ECEF position.
 fn ground_event(
     x0: &StateVec,
     t0: f64,
