@@ -19,7 +19,7 @@
 
 use crate::filter::{FilterKind, Gaussian, predict};
 use crate::motion::{ModelKind, MotionParams};
-use nalgebra::{SymmetricEigen, Vector3};
+use nalgebra::Vector3;
 use tl_core::check::{FieldError, fmt_f64};
 
 /// One predicted state.
@@ -40,7 +40,7 @@ pub struct PredictedState {
 /// Largest position standard deviation of an estimate, m.
 pub fn pos_sigma_max_m(g: &Gaussian) -> f64 {
     let pc = g.p.fixed_view::<3, 3>(0, 0).into_owned();
-    SymmetricEigen::new(pc).eigenvalues.max().max(0.0).sqrt()
+    crate::linalg::largest_eigenvalue_sym3(&pc).max(0.0).sqrt()
 }
 
 /// Predict estimate `g` (valid at `t0_s`) with motion model `kind` to each of `times_s`

@@ -519,8 +519,7 @@ impl ProductState {
         } else {
             Phase::Midcourse
         };
-        let pos_cov = g.p.fixed_view::<3, 3>(0, 0).into_owned();
-        let sig = SymmetricEigen::new(pos_cov).eigenvalues.max().max(0.0).sqrt();
+        let sig = crate::predict::pos_sigma_max_m(g);
         let p = Products {
             phase,
             launch: None,
