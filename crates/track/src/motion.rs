@@ -456,28 +456,41 @@ pub fn propagate_with_stm(kind: ModelKind, x: &StateVec, dt: f64, p: &MotionPara
         }
     }
     for step in 0..n {
-        let k1 = derivative(kind, &y, p);
-        let a1 = jacobian(kind, &y, p);
-        let y2 = y + k1 * (0.5 * h);
-        let k2 = derivative(kind, &y2, p);
-        let a2 = jacobian(kind, &y2, p);
-        let y3 = y + k2 * (0.5 * h);
-        let k3 = derivative(kind, &y3, p);
-        let a3 = jacobian(kind, &y3, p);
-        let y4 = y + k3 * h;
-        let k4 = derivative(kind, &y4, p);
-        let a4 = jacobian(kind, &y4, p);
         // In the first step `phi` is the identity and `a1 phi` is `a1` (the product
-        // differs only by giving +0 for -0 entries, which the sums below turn into the
-        // same bits: tested), so the product is skipped; most predictions are one step.
-        let p1 = if step == 0 { a1 } else { matmul(&a1, &phi) };
-        let p2 = matmul(&a2, &(phi + p1 * (0.5 * h)));
-        let p3 = matmul(&a3, &(phi + p2 * (0.5 * h)));
-        let p4 = matmul(&a4, &(phi + p3 * h));
-        y += (k1 + (k2 + k3) * 2.0 + k4) * (h / 6.0);
-        phi += (p1 + (p2 + p3) * 2.0 + p4) * (h / 6.0);
+        // differs only by giving +0 for -0 entries, which the sums give back as the same
+        // bits: tested), so the product is skipped; most predictions are one step.
+        (y, phi) = rk4_stm_step(kind, &y, &phi, h, p, step == 0);
     }
     (y, phi)
+}
+
+/// One RK4 step of `h` seconds of a state and its transition matrix `phi`; with
+/// `phi_is_identity` the first stage's product `a1 phi` is taken as `a1`.
+#[inline]
+fn rk4_stm_step(
+    kind: ModelKind,
+    y: &StateVec,
+    phi: &StateCov,
+    h: f64,
+    p: &MotionParams,
+    phi_is_identity: bool,
+) -> (StateVec, StateCov) {
+    let k1 = derivative(kind, y, p);
+    let a1 = jacobian(kind, y, p);
+    let y2 = y + k1 * (0.5 * h);
+    let k2 = derivative(kind, &y2, p);
+    let a2 = jacobian(kind, &y2, p);
+    let y3 = y + k2 * (0.5 * h);
+    let k3 = derivative(kind, &y3, p);
+    let a3 = jacobian(kind, &y3, p);
+    let y4 = y + k3 * h;
+    let k4 = derivative(kind, &y4, p);
+    let a4 = jacobian(kind, &y4, p);
+    let p1 = if phi_is_identity { a1 } else { matmul(&a1, phi) };
+    let p2 = matmul(&a2, &(phi + p1 * (0.5 * h)));
+    let p3 = matmul(&a3, &(phi + p2 * (0.5 * h)));
+    let p4 = matmul(&a4, &(phi + p3 * h));
+    (y + (k1 + (k2 + k3) * 2.0 + k4) * (h / 6.0), phi + (p1 + (p2 + p3) * 2.0 + p4) * (h / 6.0))
 }
 
 /// Discrete process noise over `dt` for a model at state `x` (closed forms of the
@@ -682,23 +695,8 @@ mod tests {
             let h = dt / n as f64;
             let (mut y, mut phi) = (*x, StateCov::identity());
             for _ in 0..n {
-                let k1 = derivative(kind, &y, p);
-                let a1 = jacobian(kind, &y, p);
-                let y2 = y + k1 * (0.5 * h);
-                let k2 = derivative(kind, &y2, p);
-                let a2 = jacobian(kind, &y2, p);
-                let y3 = y + k2 * (0.5 * h);
-                let k3 = derivative(kind, &y3, p);
-                let a3 = jacobian(kind, &y3, p);
-                let y4 = y + k3 * h;
-                let k4 = derivative(kind, &y4, p);
-                let a4 = jacobian(kind, &y4, p);
-                let p1 = matmul(&a1, &phi);
-                let p2 = matmul(&a2, &(phi + p1 * (0.5 * h)));
-                let p3 = matmul(&a3, &(phi + p2 * (0.5 * h)));
-                let p4 = matmul(&a4, &(phi + p3 * h));
-                y += (k1 + (k2 + k3) * 2.0 + k4) * (h / 6.0);
-                phi += (p1 + (p2 + p3) * 2.0 + p4) * (h / 6.0);
+                // Every stage's product computed in full.
+                (y, phi) = rk4_stm_step(kind, &y, &phi, h, p, false);
             }
             (y, phi)
         }

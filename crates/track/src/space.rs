@@ -669,6 +669,14 @@ struct BiasStore {
 const LAZY_BIAS_MAPS: usize = 8;
 
 impl BiasStore {
+    /// Add a zero block for sensor `key` (last seen at `t`), up to date; its index.
+    fn add_zero_block(&mut self, key: u64, t: f64) -> usize {
+        let mut b = BiasBlock::new(key, t, BiasCross::zeros());
+        b.epoch = self.maps.len();
+        self.blocks.push(b);
+        self.blocks.len() - 1
+    }
+
     /// Block `i`'s current value.
     fn current(&self, i: usize) -> BiasCross {
         let b = &self.blocks[i];
@@ -1608,10 +1616,7 @@ impl Filtering {
                     let mut own = store.blocks.iter().position(|b| b.key == key);
                     let added = own.is_none() && bv > 0.0;
                     if added {
-                        let mut b = BiasBlock::new(key, t, BiasCross::zeros());
-                        b.epoch = store.maps.len();
-                        store.blocks.push(b);
-                        own = Some(store.blocks.len() - 1);
+                        own = Some(store.add_zero_block(key, t));
                     }
                     // A sensor without bias still updates the other blocks (its own is zero).
                     let c_own = own.map(|i| store.current(i));
@@ -3264,9 +3269,7 @@ mod tests {
         let mut rebased = 0;
         for step in 0..60usize {
             if step == 23 {
-                let mut b = BiasBlock::new(9, 0.0, BiasCross::zeros());
-                b.epoch = store.maps.len();
-                store.blocks.push(b);
+                store.add_zero_block(9, 0.0);
                 eager.push(BiasCross::zeros());
             }
             let u = SharedBlockUpdate {
