@@ -3116,7 +3116,7 @@ impl SpaceTracker {
                 let g = tr.imm.combined();
                 let dt = t - tr.imm.t_s;
                 let (xr, phi) = propagate_with_stm(ModelKind::Ballistic, &g.x, dt, &self.fx.cfg.motion);
-                let pr = phi * g.p * phi.transpose()
+                let pr = matmul(&matmul(&phi, &g.p), &phi.transpose())
                     + process_noise(ModelKind::Ballistic, &g.x, dt, &self.fx.cfg.motion);
                 let gr = Gaussian { x: xr, p: pr };
                 if let Ok(inn) = innovation(FilterKind::Ekf, &gr, &ang)
@@ -3138,19 +3138,20 @@ impl SpaceTracker {
                 let g = tr.imm.modes[m];
                 let dt = t - tr.imm.t_s;
                 let (xr, phi) = propagate_with_stm(kind, &g.x, dt, motion);
-                let pr = phi * g.p * phi.transpose() + process_noise(kind, &g.x, dt, motion);
+                let pr =
+                    matmul(&matmul(&phi, &g.p), &phi.transpose()) + process_noise(kind, &g.x, dt, motion);
                 let h = ang.jacobian(&xr);
-                let s = h * pr * h.transpose() + ang.r();
+                let s = matmul(&matmul(&h, &pr), &h.transpose()) + ang.r();
                 let Some(sf) = SpdFactor::new(&s) else {
                     ok = false;
                     continue;
                 };
                 let nu = ang.z() - ang.h(&xr);
-                let pxz = g.p * phi.transpose() * h.transpose();
+                let pxz = matmul(&matmul(&g.p, &phi.transpose()), &h.transpose());
                 let sinv = sf.inverse();
-                let k = pxz * sinv;
+                let k = matmul(&pxz, &sinv);
                 let x = g.x + k * nu;
-                let mut p = g.p - k * s * k.transpose();
+                let mut p = g.p - matmul(&matmul(&k, &s), &k.transpose());
                 if guard_pd(&mut p).is_ok() && x.iter().all(|v| v.is_finite()) {
                     Arc::make_mut(&mut tr.imm).modes[m] = Gaussian { x, p };
                 } else {
