@@ -142,6 +142,8 @@ pub struct Innovation<const M: usize> {
     pub s: SpdFactor<M>,
     /// Effective noise for the Joseph form (`R` for EKF, `S - H P H^T` for CKF).
     pub r_eff: SMatrix<f64, M, M>,
+    /// `H P H^T` with the linearised `H` (the consider update adds its bias terms to it).
+    pub hph: SMatrix<f64, M, M>,
     /// Squared Mahalanobis distance `nu^T S^-1 nu`.
     pub d2: f64,
 }
@@ -160,11 +162,11 @@ pub fn innovation<const M: usize, Mm: MeasurementModel<M>>(
     m: &Mm,
 ) -> Result<Innovation<M>, CovError> {
     let r = m.r();
-    let (nu, h, s, r_eff) = match filter {
+    let (nu, h, s, r_eff, hph) = match filter {
         FilterKind::Ekf => {
             let h = m.jacobian(&g.x);
-            let s = matmul(&matmul(&h, &g.p), &h.transpose()) + r;
-            (m.z() - m.h(&g.x), h, s, r)
+            let hph = matmul(&matmul(&h, &g.p), &h.transpose());
+            (m.z() - m.h(&g.x), h, hph + r, r, hph)
         }
         FilterKind::Ckf => {
             let pts = cubature_points(&g.x, &g.p)?;
@@ -191,8 +193,8 @@ pub fn innovation<const M: usize, Mm: MeasurementModel<M>>(
                 h.set_row(i, &pf.solve(&col).transpose());
             }
             let s = pzz + r;
-            let r_eff = s - h * g.p * h.transpose();
-            (m.z() - zm, h, s, r_eff)
+            let hph = matmul(&matmul(&h, &g.p), &h.transpose());
+            (m.z() - zm, h, s, s - hph, hph)
         }
     };
     if !all_finite(nu.as_slice()) {
@@ -200,7 +202,7 @@ pub fn innovation<const M: usize, Mm: MeasurementModel<M>>(
     }
     let sf = SpdFactor::new(&s).ok_or(CovError::NotPositiveDefinite)?;
     let d2 = sf.mahalanobis2(&nu);
-    Ok(Innovation { nu, h, s: sf, r_eff, d2 })
+    Ok(Innovation { nu, h, s: sf, r_eff, hph, d2 })
 }
 
 /// Joseph-form update of `g` with a computed innovation. Returns the posterior, or an
@@ -266,7 +268,7 @@ pub fn update_consider<const M: usize>(
     let h = inn.h;
     let ht = h.transpose();
     let hc = matmul(&h, c); // M x 3
-    let s0 = matmul(&matmul(&h, &g.p), &ht) + inn.r_eff;
+    let s0 = inn.hph + inn.r_eff;
     let hchb = matmul(&hc, &hb.transpose());
     let s = s0 + hchb + matmul(hb, &hc.transpose()) + matmul(hb, &hb.transpose()) * b_var;
     let sf = SpdFactor::new(&s).ok_or(CovError::NotPositiveDefinite)?;
