@@ -464,8 +464,10 @@ impl ImmPrior {
         for j in 0..n {
             match &gains[j] {
                 Some((k, h)) => {
-                    let kh = matmul(k, h);
-                    a += (self.phi[j] - matmul(&kh, &self.phi[j])) * mu[j];
+                    // `K (H Phi)`: the same product as `(K H) Phi` in a third of the
+                    // multiplications (H has M rows).
+                    let h_phi = matmul(h, &self.phi[j]);
+                    a += (self.phi[j] - matmul(k, &h_phi)) * mu[j];
                     own_term += matmul(k, hb) * (b_var * mu[j]);
                 }
                 None => a += self.phi[j] * mu[j],
