@@ -461,23 +461,29 @@ mod tests {
         }
     }
 
+    /// 4,000 symmetric 8 x 8 matrices: rank-deficient products (3 or 5 columns) or full
+    /// ones plus a diagonal from -1e-3 to +1 times the scale, with scales spanning 1e-6 to
+    /// 1e12 like state covariances (from positive definite to singular and indefinite).
+    fn test_covariances() -> impl Iterator<Item = SMatrix<f64, 8, 8>> {
+        let mut rng = xorshift(0x2545_f491_4f6c_dd1d);
+        (0..4000).map(move |i| {
+            let cols = [3usize, 5, 8][i % 3];
+            let a = SMatrix::<f64, 8, 8>::from_fn(|_, c| if c < cols { rng().0 } else { 0.0 });
+            let scale = 10f64.powi((i % 19) as i32 - 6);
+            let d = [1.0, 1e-6, 1e-12, 0.0, -1e-14, -1e-9, -1e-3][i % 7];
+            let mut p = (a * a.transpose() + SMatrix::<f64, 8, 8>::identity() * d) * scale;
+            symmetrize(&mut p);
+            p
+        })
+    }
+
     /// `cholesky_lower` is nalgebra's factor to the bit, and fails exactly when
     /// nalgebra's does: covariances A A^T + d I of every conditioning from well-posed to
     /// singular and indefinite (negative d), with a NaN and an infinity.
     #[test]
     fn cholesky_is_bit_identical_to_nalgebra() {
-        let mut rng = xorshift(0x2545_f491_4f6c_dd1d);
-        let mut next = move || rng().0;
         let (mut ok, mut failed) = (0, 0);
-        for i in 0..4000 {
-            // Rank-deficient products (3 or 5 columns) plus a diagonal from -1e-3 to +1
-            // times the scale, with scales spanning 1e-6 to 1e12 like state covariances.
-            let cols = [3usize, 5, 8][i % 3];
-            let a = SMatrix::<f64, 8, 8>::from_fn(|_, c| if c < cols { next() } else { 0.0 });
-            let scale = 10f64.powi((i % 19) as i32 - 6);
-            let d = [1.0, 1e-6, 1e-12, 0.0, -1e-14, -1e-9, -1e-3][i % 7];
-            let mut p = (a * a.transpose() + SMatrix::<f64, 8, 8>::identity() * d) * scale;
-            symmetrize(&mut p);
+        for (i, p) in test_covariances().enumerate() {
             match (cholesky_lower(&p), p.cholesky()) {
                 (Some(l), Some(c)) => {
                     assert_eq!(l, c.unpack(), "case {i}");
@@ -504,16 +510,8 @@ mod tests {
     /// magnitude), where either answer is right; NaN and infinities are refused.
     #[test]
     fn pivot_test_agrees_with_cholesky() {
-        let mut rng = xorshift(0x2545_f491_4f6c_dd1d);
-        let mut next = move || rng().0;
         let (mut pd, mut not, mut borderline) = (0, 0, 0);
-        for i in 0..4000 {
-            let cols = [3usize, 5, 8][i % 3];
-            let a = SMatrix::<f64, 8, 8>::from_fn(|_, c| if c < cols { next() } else { 0.0 });
-            let scale = 10f64.powi((i % 19) as i32 - 6);
-            let d = [1.0, 1e-6, 1e-12, 0.0, -1e-14, -1e-9, -1e-3][i % 7];
-            let mut p = (a * a.transpose() + SMatrix::<f64, 8, 8>::identity() * d) * scale;
-            symmetrize(&mut p);
+        for (i, p) in test_covariances().enumerate() {
             let (mine, chol) = (is_positive_definite(&p), cholesky_lower(&p).is_some());
             if mine != chol {
                 let e = p.symmetric_eigenvalues();

@@ -146,8 +146,9 @@ pub struct LaunchEstimate {
 const STEP_TOL_POS_M: f64 = 2.0;
 /// Longest time left to fall counted by the velocity tolerance (also when climbing), s.
 const STEP_HORIZON_S: f64 = 1000.0;
-/// Shortest step, s: taken whatever its error (the limit is never reached on the runs
-/// of the test suite or the raid benchmarks; it only bounds the work).
+/// Shortest step, s: a step this short is taken whatever its error (a bound on the
+/// work; on the 30-launch 1,200 s raid 2 of 17 million steps were this short, both
+/// within the tolerance).
 const STEP_MIN_S: f64 = 1e-3;
 /// Most steps (accepted and rejected) for one propagation before giving up.
 const STEP_MAX_COUNT: usize = 20_000;
