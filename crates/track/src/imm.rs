@@ -464,8 +464,8 @@ impl ImmPrior {
         for j in 0..n {
             match &gains[j] {
                 Some((k, h)) => {
-                    // `K (H Phi)`: the same product as `(K H) Phi` in a third of the
-                    // multiplications (H has M rows).
+                    // `K (H Phi)`: the same product as `(K H) Phi` in fewer
+                    // multiplications (H has M rows: 256 instead of 640 for M = 2).
                     let h_phi = matmul(h, &self.phi[j]);
                     a += (self.phi[j] - matmul(k, &h_phi)) * mu[j];
                     own_term += matmul(k, hb) * (b_var * mu[j]);
