@@ -109,11 +109,10 @@ pub fn largest_eigenvalue_sym3(a: &nalgebra::Matrix3<f64>) -> f64 {
     q + 2.0 * p * (r.acos() / 3.0).cos()
 }
 
-/// Whether every entry is finite (a plain loop over the storage: nalgebra's element
-/// iterator costs ~10 instructions an entry, and the guards run this on every update).
-///
-/// Without branches per entry: `x * 0` is 0 for a finite `x` and NaN for an infinite or
-/// NaN one, summed in four lanes (which vectorise).
+/// Whether every entry is finite, over the storage (nalgebra's element iterator costs
+/// ~10 instructions an entry, and the guards run this on every update) and without a
+/// branch per entry: `x * 0` is 0 for a finite `x` and NaN for an infinite or NaN one,
+/// summed in four lanes (which vectorise).
 #[inline(always)]
 pub fn all_finite(v: &[f64]) -> bool {
     let mut acc = [0.0f64; 4];
@@ -225,8 +224,8 @@ pub fn is_positive_definite<const N: usize>(p: &SMatrix<f64, N, N>) -> bool {
     true
 }
 
-/// Make `p` symmetric and check it is positive definite. When the Cholesky
-/// factorisation fails by round-off (smallest eigenvalue slightly negative), a jitter of
+/// Make `p` symmetric and check it is positive definite ([`is_positive_definite`]). When
+/// the test fails by round-off (smallest eigenvalue slightly negative), a jitter of
 /// `1e-12 * max diagonal` is added to the diagonal, growing tenfold up to three times.
 /// Returns an error (and leaves `p` unchanged apart from symmetrisation) when the matrix
 /// is non-finite or far from positive definite, so the caller can reject the update
@@ -643,14 +642,9 @@ mod tests {
     /// to indefinite, repaired by the jitter or not, and with non-finite entries.
     #[test]
     fn guard_copies_agree() {
-        let mut rng = xorshift(0x51_7cc1_b727_220a);
-        let mut next = move || rng().0;
-        for i in 0..600 {
-            let cols = [3usize, 8][i % 2];
-            let a = SMatrix::<f64, 8, 8>::from_fn(|_, c| if c < cols { next() } else { 0.0 });
-            let d = [1.0, 1e-15, 0.0, -1e-16, -1e-3][i % 5];
-            let mut p = a * a.transpose() + SMatrix::<f64, 8, 8>::identity() * d;
-            p[(i % 8, (i / 8) % 8)] += 1e-17 * next();
+        for (i, mut p) in test_covariances().take(600).enumerate() {
+            // Made slightly asymmetric, so the symmetrisation's rounding is compared too.
+            p[(i % 8, (i / 8) % 8)] *= 1.0 + 1e-15;
             if i % 97 == 0 {
                 p[(i % 8, 3)] = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY][i % 3];
             }

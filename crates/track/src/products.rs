@@ -286,12 +286,13 @@ fn ground_event(
         }
         derivative(kind, &y, &p) * sign
     };
+    // A quarter of the time to fall from height `alt` to the ground at full speed, s.
+    let quarter_fall_s =
+        |x: &StateVec, alt: f64| alt / (x[3] * x[3] + x[4] * x[4] + x[5] * x[5]).sqrt().max(1.0) / 4.0;
     let mut k = [StateVec::zeros(); 7];
     k[0] = f(&x, t);
-    // First step: a quarter of the time to fall to the ground at full speed (the
-    // controller corrects it from there).
-    let v = (x[3] * x[3] + x[4] * x[4] + x[5] * x[5]).sqrt().max(1.0);
-    let mut h = cfg.step_s.min(h_prev / v / 4.0).max(STEP_MIN_S);
+    // First step: a quarter of the time to fall (the controller corrects it from there).
+    let mut h = cfg.step_s.min(quarter_fall_s(&x, h_prev)).max(STEP_MIN_S);
     let mut rejected = false;
     for _ in 0..STEP_MAX_COUNT {
         if t >= max_t {
@@ -306,8 +307,7 @@ fn ground_event(
         if backwards {
             // Towards the pad the speed falls to the stopping speed within seconds: at
             // most a quarter of the time to fall to the ground at full speed.
-            let v = (x[3] * x[3] + x[4] * x[4] + x[5] * x[5]).sqrt().max(1.0);
-            h = h.min((h_prev / v / 4.0).max(0.05));
+            h = h.min(quarter_fall_s(&x, h_prev).max(0.05));
         }
         let (xn, err) = dp_step(&f, &x, t, h, &mut k, STEP_TOL_POS_M / t_left);
         if (err > 1.0 || err.is_nan()) && h > STEP_MIN_S {
