@@ -17,7 +17,7 @@ use crate::filter::{
     BiasCross, FilterKind, Gaussian, Innovation, MeasurementModel, consider_cross_update, innovation,
     predict_with_stm, update, update_consider,
 };
-use crate::linalg::{CovError, guard_pd, matmul};
+use crate::linalg::{CovError, all_finite, guard_pd, matmul};
 use crate::motion::{ModelKind, MotionParams, NX, StateCov, StateVec};
 use nalgebra::SMatrix;
 use serde::{Deserialize, Serialize};
@@ -546,6 +546,15 @@ fn combine_unguarded(gs: &[Gaussian], w: &[f64]) -> Gaussian {
     let any = w.iter().any(|&wi| keep(wi));
     let w_eff = |wi: f64| if !any || keep(wi) { wi } else { 0.0 };
     let s: f64 = w.iter().map(|&wi| w_eff(wi)).sum();
+    // One component left (a mode's own estimate in most mixings over a short step):
+    // the sums below reduce to `g + 0` (its weight over the total is 1 and the spread
+    // term 0); adding +0 gives the same bits, turning a -0 entry into +0 as they do.
+    let mut live = gs.iter().zip(w).filter(|(_, wi)| w_eff(**wi) > 0.0);
+    if let (Some((g, _)), None) = (live.next(), live.next())
+        && all_finite(g.x.as_slice())
+    {
+        return Gaussian { x: g.x.map(|v| v + 0.0), p: g.p.map(|v| v + 0.0) };
+    }
     let mut x = StateVec::zeros();
     for (g, wi) in gs.iter().zip(w) {
         let wi = w_eff(*wi);
@@ -567,6 +576,62 @@ fn combine_unguarded(gs: &[Gaussian], w: &[f64]) -> Gaussian {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `combine_unguarded`'s one-component shortcut gives the bits of the general sums
+    /// (kept here as the reference), -0 entries included.
+    #[test]
+    fn single_component_mixing_is_the_general_sum_to_the_bit() {
+        fn reference(gs: &[Gaussian], w: &[f64]) -> Gaussian {
+            let total: f64 = w.iter().sum();
+            let keep = |wi: f64| wi >= MIN_COMBINE_WEIGHT * total;
+            let any = w.iter().any(|&wi| keep(wi));
+            let w_eff = |wi: f64| if !any || keep(wi) { wi } else { 0.0 };
+            let s: f64 = w.iter().map(|&wi| w_eff(wi)).sum();
+            let mut x = StateVec::zeros();
+            for (g, wi) in gs.iter().zip(w) {
+                if w_eff(*wi) > 0.0 {
+                    x += g.x * (w_eff(*wi) / s);
+                }
+            }
+            let mut p = StateCov::zeros();
+            for (g, wi) in gs.iter().zip(w) {
+                if w_eff(*wi) > 0.0 {
+                    let d = g.x - x;
+                    p += (g.p + d * d.transpose()) * (w_eff(*wi) / s);
+                }
+            }
+            Gaussian { x, p }
+        }
+        let bits = |g: &Gaussian| g.x.iter().chain(g.p.iter()).map(|v| v.to_bits()).collect::<Vec<_>>();
+        let mut n_single = 0;
+        for case in 0..200u32 {
+            let f = |k: u32| ((case * 37 + k * 11) % 97) as f64 - 48.0;
+            let gs: Vec<Gaussian> = (0..4)
+                .map(|m| {
+                    let mut x = StateVec::from_fn(|i, _| f(i as u32 + 8 * m) * 1e3 + 0.25);
+                    let mut p = StateCov::from_fn(|i, j| f(i as u32 * j as u32 + m) * 1e2);
+                    p = p * p.transpose();
+                    if case % 3 == 0 {
+                        x[6] = -0.0;
+                        p[(6, 2)] = -0.0;
+                        p[(7, 7)] = -0.0;
+                    }
+                    Gaussian { x, p }
+                })
+                .collect();
+            // Weights from one component left to all four kept.
+            let tiny = [1e-9, 5e-5, 2e-4, 0.3][(case % 4) as usize];
+            let w = [1.0, tiny, tiny * 0.5, if case % 5 == 0 { 0.0 } else { tiny }];
+            let rot = (case % 4) as usize;
+            let w: Vec<f64> = (0..4).map(|i| w[(i + rot) % 4]).collect();
+            let got = combine_unguarded(&gs, &w);
+            assert_eq!(bits(&got), bits(&reference(&gs, &w)), "case {case} w {w:?}");
+            n_single += usize::from(
+                w.iter().filter(|&&v| v >= MIN_COMBINE_WEIGHT * w.iter().sum::<f64>()).count() == 1,
+            );
+        }
+        assert_eq!(n_single, 100);
+    }
 
     #[test]
     fn transition_rows_sum_to_one_and_follow_sojourn() {
