@@ -427,6 +427,14 @@ struct Pending {
     det: Detection,
 }
 
+/// An integer with the order of [`f64::total_cmp`] (the same transformation of the
+/// bits): for sort keys.
+#[inline]
+fn total_order_key(v: f64) -> i64 {
+    let b = v.to_bits() as i64;
+    b ^ (((b >> 63) as u64) >> 1) as i64
+}
+
 /// Samples an [`Ephem`] keeps (at least [`EPHEM_SPACING_S`] apart).
 const EPHEM_N: usize = 16;
 /// Smallest spacing of the samples an [`Ephem`] keeps, s.
@@ -1048,6 +1056,10 @@ fn assign_in_clusters(
 /// 128, 256 and 512 frames used 98.5 %, 95.8 %, 88.4 % and 79.0 % of the updates made
 /// ahead; 128 was the fastest.
 const SPEC_CHUNK_FRAMES: usize = 128;
+
+/// Fewest tracks a thread takes in [`SpaceTracker::snapshot`] (an IMM prediction each,
+/// a few microseconds: smaller shares cost more to hand out than they save).
+const SNAPSHOT_MIN_TRACKS: usize = 32;
 
 /// Where `process_frame` has a candidate track's IMM prediction from.
 enum Prior {
@@ -1938,15 +1950,11 @@ impl SpaceTracker {
         if self.pending.len() == head {
             return;
         }
-        // A total order (`seq` is unique): any sort gives the same sequence.
-        self.pending[head..].sort_by(|a, b| {
-            a.det
-                .t_obs_s
-                .total_cmp(&b.det.t_obs_s)
-                .then(a.det.sat_id.cmp(&b.det.sat_id))
-                .then(a.det.sensor_id.cmp(&b.det.sensor_id))
-                .then(a.seq.cmp(&b.seq))
-        });
+        // A total order (`seq` is unique): any sort gives the same sequence. Sorted by a
+        // key computed once per entry, so that the ~200-byte entries move once (a
+        // comparison sort moves them about log n times).
+        self.pending[head..]
+            .sort_by_cached_key(|p| (total_order_key(p.det.t_obs_s), p.det.sat_id, p.det.sensor_id, p.seq));
         let n_ready = self.pending[head..].partition_point(|p| p.det.t_obs_s <= cutoff);
         if n_ready == 0 {
             return;
@@ -3074,21 +3082,24 @@ impl SpaceTracker {
     /// Predicted states of all confirmed tracks at `t_s` (for a run loop that samples
     /// tracks on its own clock). Products are the latest computed ones.
     pub fn snapshot(&self, t_s: f64, out: &mut Vec<TrackReport>) {
-        for tr in &self.tracks {
+        // Each report is a pure function of its track (an IMM prediction to `t_s`): made
+        // in parallel, kept in track order.
+        use rayon::prelude::*;
+        let report = |tr: &Track3| {
             if !tr.alive || tr.id.is_none() {
-                continue;
+                return None;
             }
-            let Some(prod) = tr.last_products else { continue };
+            let prod = tr.last_products?;
             let g = if t_s > tr.imm.t_s {
-                match self.fx.predict(&tr.imm, t_s) {
-                    Ok(p) => p.combined(),
-                    Err(_) => continue,
-                }
+                self.fx.predict(&tr.imm, t_s).ok()?.combined()
             } else {
                 tr.imm.combined()
             };
-            out.push(make_report(tr, &g, t_s.max(tr.imm.t_s), false, prod));
-        }
+            Some(make_report(tr, &g, t_s.max(tr.imm.t_s), false, prod))
+        };
+        let reports: Vec<Option<TrackReport>> =
+            self.tracks.par_iter().with_min_len(SNAPSHOT_MIN_TRACKS).map(|tr| report(tr)).collect();
+        out.extend(reports.into_iter().flatten());
     }
 
     /// Out-of-sequence frame: update the 3-D tracks it gates with by retrodiction.
@@ -3317,6 +3328,30 @@ mod tests {
         assert!((e.x - want_x).norm() <= 1e-12 * want_x.norm());
         assert!((e.p - want_p).norm() <= 1e-12 * want_p.norm());
         assert_eq!(extrapolate_for_gating(&g, 0.0).x, g.x);
+    }
+
+    #[test]
+    fn total_order_key_orders_as_total_cmp() {
+        let vals = [
+            f64::NEG_INFINITY,
+            -1e300,
+            -3.5,
+            -f64::MIN_POSITIVE,
+            -0.0,
+            0.0,
+            5e-324,
+            1.0,
+            1.0 + f64::EPSILON,
+            1e300,
+            f64::INFINITY,
+            f64::NAN,
+            -f64::NAN,
+        ];
+        for a in vals {
+            for b in vals {
+                assert_eq!(total_order_key(a).cmp(&total_order_key(b)), a.total_cmp(&b), "{a} {b}");
+            }
+        }
     }
 
     #[test]
