@@ -335,6 +335,28 @@ impl MeasurementModel<3> for PositionMeas {
     }
 }
 
+/// `y.atan2(x)` for the small angles of a line of sight near the measured one: for
+/// `x > 0` and `|y| <= x / 16` the arctangent's odd series of `t = y / x` to `t^15`
+/// (the next term is below `t^17 / 17`, ~2e-22 of `t`), otherwise the library's
+/// `atan2`. Within 2 ulp of the library's value (test); a few times cheaper, and an
+/// update computes it for every mode.
+#[inline]
+pub fn atan2_near_axis(y: f64, x: f64) -> f64 {
+    if x > 0.0 && y.abs() <= x * 0.0625 {
+        let t = y / x;
+        let t2 = t * t;
+        let p = 1.0 / 13.0 + t2 * (-1.0 / 15.0);
+        let p = -1.0 / 11.0 + t2 * p;
+        let p = 1.0 / 9.0 + t2 * p;
+        let p = -1.0 / 7.0 + t2 * p;
+        let p = 1.0 / 5.0 + t2 * p;
+        let p = -1.0 / 3.0 + t2 * p;
+        t + t * (t2 * p)
+    } else {
+        y.atan2(x)
+    }
+}
+
 /// A line-of-sight (angles-only) measurement from a satellite.
 ///
 /// The measured unit vector `u_m` defines the frame: with `(e1, e2)` =
@@ -368,7 +390,7 @@ impl AngleMeas {
     pub fn angles_of(&self, r: &Vector3<f64>) -> Vector2<f64> {
         let d = r - self.sat_pos_m;
         let (a, b, c) = (self.e1.dot(&d), self.e2.dot(&d), self.u_m.dot(&d));
-        Vector2::new(a.atan2(c), b.atan2(c))
+        Vector2::new(atan2_near_axis(a, c), atan2_near_axis(b, c))
     }
 
     /// Jacobian of [`Self::angles_of`] with respect to position (2x3).
@@ -473,6 +495,32 @@ impl MeasurementModel<4> for AngleRateMeas {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn atan2_near_axis_is_the_library_value_within_2_ulp() {
+        let ulp = |v: f64| (v.abs().max(f64::MIN_POSITIVE) * f64::EPSILON).max(5e-324);
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let (mut n_series, mut worst) = (0, 0.0f64);
+        for i in 0..200_000 {
+            let x = 10f64.powf(next() * 14.0 - 4.0) * if i % 50 == 0 { -1.0 } else { 1.0 };
+            let y = x.abs() * (next() - 0.5) * [1e-9, 1e-4, 0.02, 0.13, 3.0][i % 5];
+            let (got, want) = (atan2_near_axis(y, x), y.atan2(x));
+            let err = (got - want).abs() / ulp(want);
+            assert!(err <= 2.0, "atan2({y}, {x}): {got} vs {want} ({err} ulp)");
+            if x > 0.0 && y.abs() <= x * 0.0625 {
+                n_series += 1;
+                worst = worst.max(err);
+            }
+        }
+        assert!(n_series > 100_000, "{n_series}");
+        assert!(worst > 0.0, "the series differs somewhere, or the test compares the same code");
+    }
 
     fn fd_jacobian<const M: usize>(m: &impl MeasurementModel<M>, x: &StateVec) -> SMatrix<f64, M, NX> {
         let mut j = SMatrix::<f64, M, NX>::zeros();
