@@ -22,7 +22,7 @@ use parquet::schema::types::Type;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
 
 /// Footer key holding the schema JSON.
 pub const SCHEMA_KEY: &str = "tracklayer.schema";
@@ -46,12 +46,22 @@ fn parquet_schema(schema: &TableSchema) -> parquet::errors::Result<Type> {
     Type::group_type_builder("schema").with_fields(fields).build()
 }
 
+/// A Parquet table written as rows come in. Each full row group is encoded and
+/// compressed on the table's writer thread while the caller goes on filling the next
+/// one (two sets of column buffers take turns), so the encoding is off the run loop's
+/// thread. The row groups reach the file in the order they were filled: the bytes are
+/// those of writing them in place.
 pub(crate) struct ParquetWriter {
     path: PathBuf,
-    writer: SerializedFileWriter<BufWriter<File>>,
     buffers: Vec<ColumnData>,
     row_group_rows: usize,
     buffered: usize,
+    /// Full row groups to the writer thread (`None` once finished).
+    full: Option<mpsc::SyncSender<Vec<ColumnData>>>,
+    /// Written (and cleared) buffers back from it, for reuse.
+    empty: mpsc::Receiver<Vec<ColumnData>>,
+    /// The writer thread: owns the file writer, returns how the writing went.
+    thread: Option<std::thread::JoinHandle<Result<()>>>,
 }
 
 impl ParquetWriter {
@@ -67,8 +77,29 @@ impl ParquetWriter {
         let writer = SerializedFileWriter::new(BufWriter::new(file), ptype, Arc::new(props)).map_err(pq)?;
         let row_group_rows = options.row_group_rows.max(1);
         let cap = row_group_rows.min(65_536);
-        let buffers = schema.columns.iter().map(|c| ColumnData::with_capacity(c.ty, cap)).collect();
-        Ok(Self { path: path.to_path_buf(), writer, buffers, row_group_rows, buffered: 0 })
+        let new_set = || -> Vec<ColumnData> {
+            schema.columns.iter().map(|c| ColumnData::with_capacity(c.ty, cap)).collect()
+        };
+        let buffers = new_set();
+        // One full set in flight at most: the caller fills one while the thread writes
+        // the other, and waits for it back when it is ahead.
+        let (full_tx, full_rx) = mpsc::sync_channel::<Vec<ColumnData>>(0);
+        let (empty_tx, empty_rx) = mpsc::channel::<Vec<ColumnData>>();
+        empty_tx.send(new_set()).expect("receiver alive");
+        let thread_path = path.to_path_buf();
+        let thread = std::thread::Builder::new()
+            .name(format!("write {}", schema.name))
+            .spawn(move || write_row_groups(writer, &thread_path, full_rx, empty_tx))
+            .map_err(|e| IoError::os(path, e))?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            buffers,
+            row_group_rows,
+            buffered: 0,
+            full: Some(full_tx),
+            empty: empty_rx,
+            thread: Some(thread),
+        })
     }
 
     pub(crate) fn push_row(&mut self, row: &[Value<'_>]) -> Result<()> {
@@ -78,53 +109,110 @@ impl ParquetWriter {
         }
         self.buffered += 1;
         if self.buffered >= self.row_group_rows {
-            self.flush_row_group()?;
+            self.send_row_group()?;
         }
         Ok(())
     }
 
-    fn flush_row_group(&mut self) -> Result<()> {
+    /// Hand the buffered rows to the writer thread and take its other set of buffers.
+    fn send_row_group(&mut self) -> Result<()> {
         if self.buffered == 0 {
             return Ok(());
         }
-        let path = self.path.clone();
-        let pq = |e| IoError::parquet(&path, e);
-        let mut rg = self.writer.next_row_group().map_err(pq)?;
-        for buf in &mut self.buffers {
-            let mut col = rg.next_column().map_err(pq)?.ok_or_else(|| {
-                IoError::parquet(&path, parquet::errors::ParquetError::General("too few columns".into()))
-            })?;
-            match buf {
-                ColumnData::F64(v) => col.typed::<DoubleType>().write_batch(v, None, None),
-                ColumnData::I64(v) => col.typed::<Int64Type>().write_batch(v, None, None),
-                ColumnData::U32(v) => {
-                    // Unsigned 32-bit is stored in INT32 by bit pattern (Parquet spec).
-                    let w: Vec<i32> = v.iter().map(|&x| x as i32).collect();
-                    col.typed::<Int32Type>().write_batch(&w, None, None)
-                }
-                ColumnData::Bool(v) => col.typed::<BoolType>().write_batch(v, None, None),
-                ColumnData::Str(v) => {
-                    let w: Vec<ByteArray> = v.iter().map(|s| ByteArray::from(s.as_str())).collect();
-                    col.typed::<ByteArrayType>().write_batch(&w, None, None)
-                }
+        let sent = match (&self.full, self.empty.recv()) {
+            (Some(tx), Ok(spare)) => {
+                let full = std::mem::replace(&mut self.buffers, spare);
+                tx.send(full).is_ok()
             }
-            .map_err(pq)?;
-            col.close().map_err(pq)?;
-            buf.clear();
+            _ => false,
+        };
+        if !sent {
+            // The thread stopped early: its error says why.
+            return Err(self.join().err().unwrap_or_else(|| self.stopped()));
         }
-        rg.close().map_err(pq)?;
         self.buffered = 0;
         Ok(())
     }
 
-    pub(crate) fn finish(mut self) -> Result<()> {
-        self.flush_row_group()?;
-        let path = self.path.clone();
-        let inner = self.writer.into_inner().map_err(|e| IoError::parquet(&path, e))?;
-        let file = inner.into_inner().map_err(|e| IoError::os(&path, e.into_error()))?;
-        file.sync_all().map_err(|e| IoError::os(&path, e))?;
-        Ok(())
+    fn stopped(&self) -> IoError {
+        IoError::parquet(&self.path, parquet::errors::ParquetError::General("writer thread stopped".into()))
     }
+
+    /// Close the channel and wait for the thread's result.
+    fn join(&mut self) -> Result<()> {
+        self.full = None;
+        match self.thread.take() {
+            Some(t) => t.join().unwrap_or_else(|_| Err(self.stopped())),
+            None => Ok(()),
+        }
+    }
+
+    pub(crate) fn finish(mut self) -> Result<()> {
+        self.send_row_group()?;
+        self.join()
+    }
+}
+
+impl Drop for ParquetWriter {
+    /// A writer dropped without [`ParquetWriter::finish`] (a run that failed) still
+    /// waits for its thread, so nothing writes to the file after the drop.
+    fn drop(&mut self) {
+        let _ = self.join();
+    }
+}
+
+/// The writer thread of a [`ParquetWriter`]: each full set of column buffers becomes a
+/// row group; the cleared set goes back. When the channel closes: the footer, then the
+/// file's data on disk.
+fn write_row_groups(
+    mut writer: SerializedFileWriter<BufWriter<File>>,
+    path: &Path,
+    full: mpsc::Receiver<Vec<ColumnData>>,
+    empty: mpsc::Sender<Vec<ColumnData>>,
+) -> Result<()> {
+    for mut buffers in full {
+        write_row_group(&mut writer, path, &mut buffers)?;
+        // The caller may have finished already and not want them back.
+        let _ = empty.send(buffers);
+    }
+    let inner = writer.into_inner().map_err(|e| IoError::parquet(path, e))?;
+    let file = inner.into_inner().map_err(|e| IoError::os(path, e.into_error()))?;
+    file.sync_all().map_err(|e| IoError::os(path, e))?;
+    Ok(())
+}
+
+/// Write one row group from a set of column buffers and clear them.
+fn write_row_group(
+    writer: &mut SerializedFileWriter<BufWriter<File>>,
+    path: &Path,
+    buffers: &mut [ColumnData],
+) -> Result<()> {
+    let pq = |e| IoError::parquet(path, e);
+    let mut rg = writer.next_row_group().map_err(pq)?;
+    for buf in buffers.iter_mut() {
+        let mut col = rg.next_column().map_err(pq)?.ok_or_else(|| {
+            IoError::parquet(path, parquet::errors::ParquetError::General("too few columns".into()))
+        })?;
+        match buf {
+            ColumnData::F64(v) => col.typed::<DoubleType>().write_batch(v, None, None),
+            ColumnData::I64(v) => col.typed::<Int64Type>().write_batch(v, None, None),
+            ColumnData::U32(v) => {
+                // Unsigned 32-bit is stored in INT32 by bit pattern (Parquet spec).
+                let w: Vec<i32> = v.iter().map(|&x| x as i32).collect();
+                col.typed::<Int32Type>().write_batch(&w, None, None)
+            }
+            ColumnData::Bool(v) => col.typed::<BoolType>().write_batch(v, None, None),
+            ColumnData::Str(v) => {
+                let w: Vec<ByteArray> = v.iter().map(|s| ByteArray::from(s.as_str())).collect();
+                col.typed::<ByteArrayType>().write_batch(&w, None, None)
+            }
+        }
+        .map_err(pq)?;
+        col.close().map_err(pq)?;
+        buf.clear();
+    }
+    rg.close().map_err(pq)?;
+    Ok(())
 }
 
 /// The schema stored in a tracklayer Parquet file's footer, as JSON text (None for

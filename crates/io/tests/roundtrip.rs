@@ -203,3 +203,30 @@ fn parquet_errors_name_missing_column_and_non_finite_rows() {
     std::fs::write(&bogus, b"definitely not parquet").unwrap();
     assert!(read_parquet(&bogus, &O).unwrap_err().to_string().contains("bogus.parquet"));
 }
+
+/// A write error on the Parquet writer's thread (a full disk) comes back from a later
+/// `push_row` or from `finish`, naming the file; nothing hangs or panics.
+#[cfg(target_os = "linux")]
+#[test]
+fn parquet_write_errors_come_back_from_the_writer_thread() {
+    let full = Path::new("/dev/full");
+    if !full.exists() {
+        return;
+    }
+    let mut w =
+        TableWriter::create_at(full, &T, Format::Parquet, WriteOptions { row_group_rows: 500 }).unwrap();
+    let mut err = None;
+    for i in 0..20_000u32 {
+        let (t, snr, delta, id, flag, name) = row_values(i);
+        if let Err(e) = w.push_row(&[t.into(), snr.into(), delta.into(), id.into(), flag.into(), name.into()])
+        {
+            err = Some(e);
+            break;
+        }
+    }
+    let err = match err {
+        Some(e) => e,
+        None => w.finish().expect_err("a full device cannot take the table"),
+    };
+    assert!(err.to_string().contains("/dev/full"), "{err}");
+}
