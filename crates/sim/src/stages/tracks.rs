@@ -392,7 +392,8 @@ impl Stage for TracksStage<'_> {
         // The fusion node receives a detection at its arrival time.
         // (Scoring only: which object made each detection; the tracker never sees it.)
         self.pending.extend(world.detections.iter().copied().zip(world.detection_truth_ids.iter().copied()));
-        self.pending.sort_by(|a, b| a.0.t_arrival_s.total_cmp(&b.0.t_arrival_s));
+        // Stable: detections arriving at the same time keep their order.
+        self.pending.sort_by_cached_key(|d| tl_core::time::total_order_key(d.0.t_arrival_s));
         let n = self.pending.partition_point(|d| d.0.t_arrival_s <= t);
         for (d, tid) in self.pending.drain(..n) {
             self.trk.push(&d);
