@@ -169,13 +169,11 @@ pub struct ImmPrior {
 /// Per-mode cross-covariances of an IMM's states with one sensor's pointing bias.
 pub type ModeCross = [BiasCross; MAX_MODES];
 
-/// The result of a consider update with blocks shared by the modes
+/// The blocks' maps of a consider update with blocks shared by the modes
 /// ([`ImmPrior::update_consider_shared_map`]): every block `C` becomes `map C`, and the
 /// measuring sensor's own block `map C - own_term`.
 #[derive(Clone, Debug)]
 pub struct SharedBlockUpdate {
-    /// The posterior.
-    pub post: ImmState,
     /// `sum_j mu_j+ (I - K_j H_j) Phi_j` (8 x 8).
     pub map: StateCov,
     /// `sum_j mu_j+ K_j H_b b_var` (8 x 3).
@@ -414,19 +412,22 @@ impl ImmPrior {
         own: Option<usize>,
     ) -> Result<ImmState, CovError> {
         let c_own = own.map(|i| *cross[i].as_mut());
-        let u = self.update_consider_shared_map(filter, m, hb, b_var, c_own.as_ref())?;
+        let mut post = self.clone().into_state();
+        let u = self.update_consider_shared_map(filter, m, hb, b_var, c_own.as_ref(), &mut post)?;
         for (bi, blk) in cross.iter_mut().enumerate() {
             let c = blk.as_mut();
             *c = if own == Some(bi) { u.own_block(c) } else { matmul(&u.map, c) };
         }
-        Ok(u.post)
+        Ok(post)
     }
 
-    /// [`Self::update_consider_shared`] without the blocks: the posterior and the map
-    /// that takes every block to its posterior value (`c_own`: the measuring sensor's
-    /// block, `None` for a sensor without one), for a caller that stores the blocks
-    /// its own way (the tracker applies the maps lazily, docs/models/tracking.md
-    /// "Pointing bias").
+    /// [`Self::update_consider_shared`] without the blocks: the posterior, written into
+    /// `post` (whatever it held; on error it holds no estimate and is to be dropped),
+    /// and the map that takes every block to its posterior value (`c_own`: the
+    /// measuring sensor's block, `None` for a sensor without one), for a caller that
+    /// stores the blocks its own way (the tracker applies the maps lazily,
+    /// docs/models/tracking.md "Pointing bias") and the posterior where it keeps it
+    /// (no copies of the ~2.4 kB state on the way).
     pub fn update_consider_shared_map<const M: usize, Mm: MeasurementModel<M>>(
         &self,
         filter: FilterKind,
@@ -434,9 +435,10 @@ impl ImmPrior {
         hb: &SMatrix<f64, M, 3>,
         b_var: f64,
         c_own: Option<&BiasCross>,
+        post: &mut ImmState,
     ) -> Result<SharedBlockUpdate, CovError> {
         let n = self.n;
-        let mut modes = self.modes;
+        let modes = &mut post.modes;
         let mut ll = [f64::NEG_INFINITY; MAX_MODES];
         let mut gains: [Option<(SMatrix<f64, NX, M>, SMatrix<f64, M, NX>)>; MAX_MODES] = [None; MAX_MODES];
         let mut failed_modes = 0u8;
@@ -447,6 +449,7 @@ impl ImmPrior {
                 .and_then(|inn| update_consider(&self.modes[j], &inn, hb, b_var, &cj()).ok())
             else {
                 failed_modes |= 1 << j;
+                modes[j] = self.modes[j];
                 continue;
             };
             modes[j] = u.g;
@@ -473,8 +476,14 @@ impl ImmPrior {
                 None => a += self.phi[j] * mu[j],
             }
         }
-        let post = ImmState { t_s: self.t_s, n, kinds: self.kinds, modes, mu, failed_modes };
-        Ok(SharedBlockUpdate { post, map: a, own_term })
+        // Slots past the modes in use hold what the prior's do (as a copy would).
+        post.modes[n..].copy_from_slice(&self.modes[n..]);
+        post.t_s = self.t_s;
+        post.n = n;
+        post.kinds = self.kinds;
+        post.mu = mu;
+        post.failed_modes = failed_modes;
+        Ok(SharedBlockUpdate { map: a, own_term })
     }
 
     /// The prior as a state without a measurement (a coasting step).

@@ -1573,11 +1573,12 @@ impl Filtering {
     }
 
     /// Update a 3-D track (predicted to `t` in `prior`, its bias blocks `bias`) with a
-    /// detection: the posterior to store, and whether the detection's angle rates were
-    /// left out (outside their gate). With a pointing bias (or bias cross-covariances
-    /// already on the track) this is the consider update; `bias` is updated in place on
-    /// success and untouched on error. A pure function of its arguments (`cross` is
-    /// scratch), so that it can run ahead on another thread (`SpecFrame`).
+    /// detection: the posterior, written into `post` (whatever it held; to be dropped on
+    /// error), and whether the detection's angle rates were left out (outside their
+    /// gate). With a pointing bias (or bias cross-covariances already on the track) this
+    /// is the consider update; `bias` is updated in place on success and untouched on
+    /// error. A pure function of its arguments (`cross` is scratch), so that it can run
+    /// ahead on another thread (`SpecFrame`).
     #[allow(clippy::too_many_arguments)]
     fn update_track(
         &self,
@@ -1588,7 +1589,8 @@ impl Filtering {
         sat_vel: Option<Vector3<f64>>,
         frame: Option<&nalgebra::Matrix3<f64>>,
         t: f64,
-    ) -> (Result<ImmState, crate::linalg::CovError>, bool) {
+        post: &mut ImmState,
+    ) -> (Result<(), crate::linalg::CovError>, bool) {
         let bv = if frame.is_some() { self.bias_var(det) } else { 0.0 };
         let (_, full_rates) = self.angle_meas(det, sat_vel, 0.0);
         let use_rates = match &full_rates {
@@ -1598,13 +1600,14 @@ impl Filtering {
         let rates_ignored = full_rates.is_some() && !use_rates;
         let filter = self.cfg.filter;
         // The update proper (`return`s and `?`s leave this closure only).
-        let post = (|| {
+        let res = (|| {
             if bv <= 0.0 && store.blocks.is_empty() {
                 let (ang, rates) = self.angle_meas(det, sat_vel, 0.0);
-                return match &rates.filter(|_| use_rates) {
+                *post = match &rates.filter(|_| use_rates) {
                     Some(rm) => prior.update(filter, rm),
                     None => prior.update(filter, &ang),
-                };
+                }?;
+                return Ok(());
             }
             let (ang, rates) = self.angle_meas(det, sat_vel, bv);
             let rates = rates.filter(|_| use_rates);
@@ -1615,7 +1618,7 @@ impl Filtering {
             let key = sensor_key(det.sat_id, det.sensor_id);
             let mut hb4 = SMatrix::<f64, 4, 3>::zeros();
             hb4.fixed_view_mut::<2, 3>(0, 0).copy_from(&hb2);
-            let post = match self.cfg.bias_blocks {
+            match self.cfg.bias_blocks {
                 BiasBlocks::Shared => {
                     let mut own = store.blocks.iter().position(|b| b.key == key);
                     let added = own.is_none() && bv > 0.0;
@@ -1625,14 +1628,15 @@ impl Filtering {
                     // A sensor without bias still updates the other blocks (its own is zero).
                     let c_own = own.map(|i| store.current(i));
                     let res = match &rates {
-                        Some(rm) => prior.update_consider_shared_map(filter, rm, &hb4, bv, c_own.as_ref()),
-                        None => prior.update_consider_shared_map(filter, &ang, &hb2, bv, c_own.as_ref()),
+                        Some(rm) => {
+                            prior.update_consider_shared_map(filter, rm, &hb4, bv, c_own.as_ref(), post)
+                        }
+                        None => {
+                            prior.update_consider_shared_map(filter, &ang, &hb2, bv, c_own.as_ref(), post)
+                        }
                     };
                     match res {
-                        Ok(u) => {
-                            store.apply_shared(own.zip(c_own), &u);
-                            u.post
-                        }
+                        Ok(u) => store.apply_shared(own.zip(c_own), &u),
                         Err(e) => {
                             if added {
                                 store.blocks.pop();
@@ -1675,9 +1679,9 @@ impl Filtering {
                             blocks[i].set_modes(c);
                         }
                     }
-                    res?
+                    *post = res?;
                 }
-            };
+            }
             let blocks = &mut store.blocks;
             if let Some(b) = blocks.iter_mut().find(|b| b.key == key) {
                 b.last_t = t;
@@ -1690,9 +1694,9 @@ impl Filtering {
                     .unwrap_or((0, &blocks[0]));
                 blocks.remove(oldest);
             }
-            Ok(post)
+            Ok(())
         })();
-        (post, rates_ignored)
+        (res, rates_ignored)
     }
 
     /// Work ahead for one frame with pre-gate candidates `cands` (indices into
@@ -1756,6 +1760,9 @@ impl Filtering {
             let Some(prior) = spec.preds[k].prior.take() else { continue };
             let sn = &mut local[li];
             let mut bias = BiasStore::clone(&sn.bias);
+            // The posterior is written straight into its own allocation (a copy of the
+            // track's state there, overwritten).
+            let mut post = Arc::clone(&sn.imm);
             let (res, rates_ignored) = self.update_track(
                 &mut bias,
                 &mut sc.cross,
@@ -1764,8 +1771,9 @@ impl Filtering {
                 sat_vel,
                 frame_nadir.as_ref(),
                 t,
+                Arc::make_mut(&mut post),
             );
-            let res = res.map(Arc::new);
+            let res = res.map(|()| post);
             let bias = Arc::new(bias);
             if let Ok(post) = &res {
                 sn.imm = Arc::clone(post);
@@ -2337,6 +2345,7 @@ impl SpaceTracker {
                     };
                     let mut bias = Arc::unwrap_or_clone(std::mem::take(&mut self.tracks[ti].bias));
                     let mut cross = std::mem::take(&mut self.cross_scratch);
+                    let mut post = Arc::clone(&self.tracks[ti].imm);
                     let (res, ri) = self.fx.update_track(
                         &mut bias,
                         &mut cross,
@@ -2345,10 +2354,11 @@ impl SpaceTracker {
                         sat_vel,
                         frame_nadir.as_ref(),
                         t,
+                        Arc::make_mut(&mut post),
                     );
                     self.tracks[ti].bias = Arc::new(bias);
                     self.cross_scratch = cross;
-                    (res.map(Arc::new), ri, prior.c)
+                    (res.map(|()| post), ri, prior.c)
                 }
             };
             self.stats.rates_ignored += u64::from(rates_ignored);
@@ -3266,11 +3276,6 @@ mod tests {
             store.blocks.push(BiasBlock::new(k, 0.0, c));
             eager.push(c);
         }
-        let post = ImmState::new(
-            &ImmConfig::default(),
-            0.0,
-            Gaussian { x: crate::motion::StateVec::zeros(), p: StateCov::identity() },
-        );
         let mut rebased = 0;
         for step in 0..60usize {
             if step == 23 {
@@ -3278,7 +3283,6 @@ mod tests {
                 eager.push(BiasCross::zeros());
             }
             let u = SharedBlockUpdate {
-                post: post.clone(),
                 map: rand_m(0.05),
                 own_term: BiasCross::from_fn(|i, j| 1e-4 * ((i + j + step) % 5) as f64),
             };
