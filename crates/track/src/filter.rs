@@ -77,6 +77,23 @@ pub fn predict_with_stm(
     dt: f64,
     params: &MotionParams,
 ) -> Result<(Gaussian, StateCov), CovError> {
+    let mut out = (*g, StateCov::identity());
+    predict_with_stm_into(filter, model, g, dt, params, &mut out.0, &mut out.1)?;
+    Ok(out)
+}
+
+/// [`predict_with_stm`] written into `out` and `phi_out` (on error they hold no
+/// estimate): for a caller that keeps them in a larger value (an IMM prior), without
+/// moving them through a `Result`.
+pub fn predict_with_stm_into(
+    filter: FilterKind,
+    model: ModelKind,
+    g: &Gaussian,
+    dt: f64,
+    params: &MotionParams,
+    out: &mut Gaussian,
+    phi_out: &mut StateCov,
+) -> Result<(), CovError> {
     let (mut x, mut p, mut phi) = if dt == 0.0 {
         (g.x, g.p, StateCov::identity())
     } else {
@@ -116,7 +133,10 @@ pub fn predict_with_stm(
     if !all_finite(x.as_slice()) {
         return Err(CovError::NonFinite);
     }
-    Ok((Gaussian { x, p }, phi))
+    out.x = x;
+    out.p = p;
+    *phi_out = phi;
+    Ok(())
 }
 
 /// A measurement model with `M` components.

@@ -15,7 +15,7 @@
 
 use crate::filter::{
     BiasCross, FilterKind, Gaussian, Innovation, MeasurementModel, consider_cross_update, innovation,
-    predict_with_stm, update, update_consider,
+    predict_with_stm_into, update, update_consider,
 };
 use crate::linalg::{CovError, all_finite, guard_pd, matmul};
 use crate::motion::{ModelKind, MotionParams, NX, StateCov, StateVec};
@@ -253,18 +253,44 @@ impl ImmState {
         params: &MotionParams,
         t_s: f64,
     ) -> Result<ImmPrior, CovError> {
+        let mut out = ImmPrior {
+            t_s,
+            modes: self.modes,
+            c: [0.0; MAX_MODES],
+            n: self.n,
+            kinds: self.kinds,
+            mix: [[0.0; MAX_MODES]; MAX_MODES],
+            phi: [StateCov::identity(); MAX_MODES],
+        };
+        self.predict_into(cfg, filter, params, t_s, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Self::predict`] written into `out` (whatever it held; on error it holds no
+    /// prediction): for a caller that reuses a prior's allocation, without moving the
+    /// ~4.5 kB prior through a `Result`.
+    pub fn predict_into(
+        &self,
+        cfg: &ImmConfig,
+        filter: FilterKind,
+        params: &MotionParams,
+        t_s: f64,
+        out: &mut ImmPrior,
+    ) -> Result<(), CovError> {
         let dt = t_s - self.t_s;
         let n = self.n;
         let p = cfg.transition(dt);
-        let mut c = [0.0; MAX_MODES];
+        out.t_s = t_s;
+        out.n = n;
+        out.kinds = self.kinds;
+        out.c = [0.0; MAX_MODES];
         for j in 0..n {
-            c[j] = (0..n).map(|i| p[i][j] * self.mu[i]).sum();
+            out.c[j] = (0..n).map(|i| p[i][j] * self.mu[i]).sum();
         }
-        let mut out = self.modes;
-        let mut mix = [[0.0; MAX_MODES]; MAX_MODES];
-        let mut phi = [StateCov::identity(); MAX_MODES];
+        let c = out.c;
+        out.mix = [[0.0; MAX_MODES]; MAX_MODES];
         for j in 0..n {
-            let w = &mut mix[j];
+            let w = &mut out.mix[j];
             for i in 0..n {
                 w[i] = if c[j] > 0.0 {
                     p[i][j] * self.mu[i] / c[j]
@@ -275,11 +301,20 @@ impl ImmState {
                 };
             }
             let mixed = combine_unguarded(&self.modes[..n], &w[..n]);
-            let (g, f) = predict_with_stm(filter, self.kinds[j], &mixed, dt, params)?;
-            out[j] = g;
-            phi[j] = f;
+            predict_with_stm_into(
+                filter,
+                self.kinds[j],
+                &mixed,
+                dt,
+                params,
+                &mut out.modes[j],
+                &mut out.phi[j],
+            )?;
         }
-        Ok(ImmPrior { t_s, modes: out, c, n, kinds: self.kinds, mix, phi })
+        // Slots past the modes in use as `predict` leaves them.
+        out.modes[n..].copy_from_slice(&self.modes[n..]);
+        out.phi[n..].fill(StateCov::identity());
+        Ok(())
     }
 }
 

@@ -1118,8 +1118,8 @@ impl SpecFrame {
     }
 
     /// The prediction of `tr` made ahead, if it has not changed since (and is kept).
-    fn take_prior(&mut self, tr: &Track3) -> Option<ImmPrior> {
-        self.entry(tr)?.prior.take().map(|p| *p)
+    fn take_prior(&mut self, tr: &Track3) -> Option<Box<ImmPrior>> {
+        self.entry(tr)?.prior.take()
     }
 
     /// The update of `tr` with detection `j` made ahead, if it has not changed since
@@ -1242,6 +1242,39 @@ struct SpecScratch {
     lap: Lap,
     clusters: Clusters,
     cross: Vec<ModeCross>,
+    priors: PriorPool,
+}
+
+/// Allocations of IMM priors (~4.5 kB each) kept for reuse: a prediction is written
+/// into one ([`ImmState::predict_into`]) instead of being built and moved to the heap.
+#[derive(Debug, Default)]
+struct PriorPool(Vec<Box<ImmPrior>>);
+
+/// Most priors a [`PriorPool`] keeps (the rest are freed).
+const PRIOR_POOL_MAX: usize = 64;
+
+impl PriorPool {
+    /// A prior's allocation (contents unspecified).
+    fn take(&mut self, like: &ImmState) -> Box<ImmPrior> {
+        self.0.pop().unwrap_or_else(|| {
+            Box::new(ImmPrior {
+                t_s: like.t_s,
+                modes: like.modes,
+                c: [0.0; MAX_MODES],
+                n: like.n,
+                kinds: like.kinds,
+                mix: [[0.0; MAX_MODES]; MAX_MODES],
+                phi: [StateCov::identity(); MAX_MODES],
+            })
+        })
+    }
+
+    /// Give back a prior that is no longer needed.
+    fn give(&mut self, p: Box<ImmPrior>) {
+        if self.0.len() < PRIOR_POOL_MAX {
+            self.0.push(p);
+        }
+    }
 }
 
 /// How much of the 3-D filtering was done ahead on other threads ([`SpecJob`]):
@@ -1481,6 +1514,8 @@ pub struct SpaceTracker {
     product_patches: Vec<(usize, usize)>,
     /// Scratch for a per-mode consider update's propagated bias cross-covariances.
     cross_scratch: Vec<ModeCross>,
+    /// Allocations of the priors this thread predicts.
+    prior_pool: PriorPool,
     update_log: Option<Vec<UpdateRecord>>,
 }
 
@@ -1498,6 +1533,23 @@ impl Filtering {
     /// The IMM prediction of `imm` to `t` with the configured models.
     fn predict(&self, imm: &ImmState, t: f64) -> Result<ImmPrior, crate::linalg::CovError> {
         imm.predict(&self.cfg.imm, self.cfg.filter, &self.cfg.motion, t)
+    }
+
+    /// [`Self::predict`] into an allocation from `pool` (given back on error).
+    fn predict_pooled(
+        &self,
+        imm: &ImmState,
+        t: f64,
+        pool: &mut PriorPool,
+    ) -> Result<Box<ImmPrior>, crate::linalg::CovError> {
+        let mut p = pool.take(imm);
+        match imm.predict_into(&self.cfg.imm, self.cfg.filter, &self.cfg.motion, t, &mut p) {
+            Ok(()) => Ok(p),
+            Err(e) => {
+                pool.give(p);
+                Err(e)
+            }
+        }
     }
 
     /// Bias variance to use for a detection: the sensor's pointing-bias variance, capped
@@ -1720,8 +1772,8 @@ impl Filtering {
         let mut rows: Vec<(usize, Option<usize>)> = Vec::new();
         let filter = self.cfg.filter;
         let reuse_s = self.cfg.gate_reuse_s;
-        let predict = |spec: &mut SpecFrame, sn: &Snap| {
-            let p = Box::new(self.predict(&sn.imm, t).ok()?);
+        let predict = |spec: &mut SpecFrame, sn: &Snap, pool: &mut PriorPool| {
+            let p = self.predict_pooled(&sn.imm, t, pool).ok()?;
             let comb = p.combined();
             spec.preds.push(SpecPred {
                 uid: sn.uid,
@@ -1738,7 +1790,7 @@ impl Filtering {
             let (k, comb) = match reusable_gate_prior(&sn.gate_prior, t, reuse_s) {
                 Some(comb) => (None, comb),
                 None => {
-                    let Some(k) = predict(&mut spec, sn) else { continue };
+                    let Some(k) = predict(&mut spec, sn, &mut sc.priors) else { continue };
                     let comb = spec.preds[k].comb;
                     if reuse_s > 0.0 {
                         new_gate_priors.push((li, comb));
@@ -1756,7 +1808,7 @@ impl Filtering {
         let frame_nadir = sat_vel.map(|v| nadir_frame(&fp.sat_pos, &v));
         for (&(li, k), a) in rows.iter().zip(&assigned) {
             let Some(j) = *a else { continue };
-            let Some(k) = k.or_else(|| predict(&mut spec, &local[li])) else { continue };
+            let Some(k) = k.or_else(|| predict(&mut spec, &local[li], &mut sc.priors)) else { continue };
             let Some(prior) = spec.preds[k].prior.take() else { continue };
             let sn = &mut local[li];
             let mut bias = BiasStore::clone(&sn.bias);
@@ -1775,13 +1827,14 @@ impl Filtering {
             );
             let res = res.map(|()| post);
             let bias = Arc::new(bias);
+            let prior_c = prior.c;
+            sc.priors.give(prior);
             if let Ok(post) = &res {
                 sn.imm = Arc::clone(post);
                 sn.bias = Arc::clone(&bias);
                 sn.version = token;
                 sn.gate_prior = None;
             }
-            let prior_c = prior.c;
             spec.preds[k].update =
                 Some(SpecUpdate { j, sat_vel, res, bias, rates_ignored, prior_c, version: token });
         }
@@ -1845,6 +1898,7 @@ impl SpaceTracker {
             frame_bounds: Vec::new(),
             frame_index: Vec::new(),
             cross_scratch: Vec::new(),
+            prior_pool: PriorPool::default(),
             product_jobs: Vec::new(),
             product_patches: Vec::new(),
             update_log: None,
@@ -2097,13 +2151,13 @@ impl SpaceTracker {
         ti: usize,
         t: f64,
         spec: Option<&mut SpecFrame>,
-    ) -> Result<ImmPrior, crate::linalg::CovError> {
+    ) -> Result<Box<ImmPrior>, crate::linalg::CovError> {
         let tr = &self.tracks[ti];
         if let Some(p) = spec.and_then(|s| s.take_prior(tr)) {
             self.spec_stats.predictions_used += 1;
             return Ok(p);
         }
-        self.fx.predict(&tr.imm, t)
+        self.fx.predict_pooled(&tr.imm, t, &mut self.prior_pool)
     }
 
     /// Prepare the work ahead for `chunk` (ranges of `pending`, in order; the chunk
@@ -2282,9 +2336,11 @@ impl SpaceTracker {
                             (Prior::Ahead, comb)
                         }
                         None => {
-                            let Ok(p) = self.fx.predict(&tr.imm, t) else { continue };
+                            let Ok(p) = self.fx.predict_pooled(&tr.imm, t, &mut self.prior_pool) else {
+                                continue;
+                            };
                             let comb = p.combined();
-                            (Prior::Own(Box::new(p)), comb)
+                            (Prior::Own(p), comb)
                         }
                     };
                     if reuse_s > 0.0 {
@@ -2329,7 +2385,7 @@ impl SpaceTracker {
                     // The prediction: this frame's, the one made ahead, or (for a reused
                     // gating prediction) the exact one.
                     let (prior, comb) = match prior {
-                        Prior::Own(p) => (*p, comb),
+                        Prior::Own(p) => (p, comb),
                         Prior::Ahead | Prior::Reused => {
                             match self.predict_track(ti, t, spec.as_deref_mut()) {
                                 Ok(p) => {
@@ -2358,7 +2414,9 @@ impl SpaceTracker {
                     );
                     self.tracks[ti].bias = Arc::new(bias);
                     self.cross_scratch = cross;
-                    (res.map(|()| post), ri, prior.c)
+                    let prior_c = prior.c;
+                    self.prior_pool.give(prior);
+                    (res.map(|()| post), ri, prior_c)
                 }
             };
             self.stats.rates_ignored += u64::from(rates_ignored);
