@@ -285,6 +285,35 @@ pub fn update_consider<const M: usize>(
     b_var: f64,
     c: &BiasCross,
 ) -> Result<ConsiderUpdate<M>, CovError> {
+    let mut post = *g;
+    let u = update_consider_into(g, inn, hb, b_var, c, &mut post)?;
+    Ok(ConsiderUpdate { g: post, k: u.k, h: u.h, d2: u.d2, log_likelihood: u.log_likelihood })
+}
+
+/// The gain and statistics of [`update_consider_into`] (a [`ConsiderUpdate`] without
+/// the posterior).
+#[derive(Clone, Copy, Debug)]
+pub struct ConsiderGain<const M: usize> {
+    /// Gain `K`.
+    pub k: SMatrix<f64, NX, M>,
+    /// Linearised measurement matrix of the state.
+    pub h: SMatrix<f64, M, NX>,
+    /// Squared Mahalanobis distance of the innovation against `S` with the bias terms.
+    pub d2: f64,
+    /// Gaussian log-likelihood of the innovation.
+    pub log_likelihood: f64,
+}
+
+/// [`update_consider`] with the posterior written into `post` (on error it holds no
+/// estimate): for a caller that keeps it in a larger value (an IMM state).
+pub fn update_consider_into<const M: usize>(
+    g: &Gaussian,
+    inn: &Innovation<M>,
+    hb: &SMatrix<f64, M, 3>,
+    b_var: f64,
+    c: &BiasCross,
+    post: &mut Gaussian,
+) -> Result<ConsiderGain<M>, CovError> {
     let h = inn.h;
     let ht = h.transpose();
     let hc = matmul(&h, c); // M x 3
@@ -300,14 +329,15 @@ pub fn update_consider<const M: usize>(
     }
     let x = g.x + k * inn.nu;
     let kg = matmul(&k, &gm.transpose());
-    let mut p = g.p - kg - kg.transpose() + matmul(&matmul(&k, &s), &k.transpose());
-    guard_pd(&mut p)?;
+    post.p = g.p - kg - kg.transpose() + matmul(&matmul(&k, &s), &k.transpose());
+    guard_pd(&mut post.p)?;
     if !all_finite(x.as_slice()) {
         return Err(CovError::NonFinite);
     }
+    post.x = x;
     let d2 = sf.mahalanobis2(&inn.nu);
     let ll = -0.5 * (d2 + sf.ln_det() + M as f64 * (2.0 * std::f64::consts::PI).ln());
-    Ok(ConsiderUpdate { g: Gaussian { x, p }, k, h, d2, log_likelihood: ll })
+    Ok(ConsiderGain { k, h, d2, log_likelihood: ll })
 }
 
 /// The cross-covariance update of a consider update: block `c` (of the measuring sensor

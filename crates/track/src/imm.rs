@@ -15,7 +15,7 @@
 
 use crate::filter::{
     BiasCross, FilterKind, Gaussian, Innovation, MeasurementModel, consider_cross_update, innovation,
-    predict_with_stm_into, update, update_consider,
+    predict_with_stm_into, update, update_consider, update_consider_into,
 };
 use crate::linalg::{CovError, all_finite, guard_pd, matmul};
 use crate::motion::{ModelKind, MotionParams, NX, StateCov, StateVec};
@@ -479,15 +479,13 @@ impl ImmPrior {
         let mut failed_modes = 0u8;
         for j in 0..n {
             let cj = || c_own.map_or_else(BiasCross::zeros, |c| matmul(&self.phi[j], c));
-            let Some(u) = innovation(filter, &self.modes[j], m)
-                .ok()
-                .and_then(|inn| update_consider(&self.modes[j], &inn, hb, b_var, &cj()).ok())
-            else {
+            let Some(u) = innovation(filter, &self.modes[j], m).ok().and_then(|inn| {
+                update_consider_into(&self.modes[j], &inn, hb, b_var, &cj(), &mut modes[j]).ok()
+            }) else {
                 failed_modes |= 1 << j;
                 modes[j] = self.modes[j];
                 continue;
             };
-            modes[j] = u.g;
             ll[j] = u.log_likelihood;
             gains[j] = Some((u.k, u.h));
         }
