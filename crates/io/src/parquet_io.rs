@@ -77,15 +77,17 @@ impl ParquetWriter {
         let writer = SerializedFileWriter::new(BufWriter::new(file), ptype, Arc::new(props)).map_err(pq)?;
         let row_group_rows = options.row_group_rows.max(1);
         let cap = row_group_rows.min(65_536);
-        let new_set = || -> Vec<ColumnData> {
+        let new_set = |cap: usize| -> Vec<ColumnData> {
             schema.columns.iter().map(|c| ColumnData::with_capacity(c.ty, cap)).collect()
         };
-        let buffers = new_set();
+        let buffers = new_set(cap);
         // One full set in flight at most: the caller fills one while the thread writes
-        // the other, and waits for it back when it is ahead.
+        // the other, and waits for it back when it is ahead. The second set starts
+        // empty and grows when first used: a table that never fills a row group (most
+        // but the detections and the tracks) holds one set only.
         let (full_tx, full_rx) = mpsc::sync_channel::<Vec<ColumnData>>(0);
         let (empty_tx, empty_rx) = mpsc::channel::<Vec<ColumnData>>();
-        empty_tx.send(new_set()).expect("receiver alive");
+        empty_tx.send(new_set(0)).expect("receiver alive");
         let thread_path = path.to_path_buf();
         let thread = std::thread::Builder::new()
             .name(format!("write {}", schema.name))
