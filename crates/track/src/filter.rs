@@ -248,22 +248,6 @@ pub fn update<const M: usize>(g: &Gaussian, inn: &Innovation<M>) -> Result<Gauss
 /// Cross-covariance of a state with one sensor's pointing bias (a 3-vector, rad), NX x 3.
 pub type BiasCross = SMatrix<f64, NX, 3>;
 
-/// Result of a consider (Schmidt-Kalman) update: the posterior, the gain, and the
-/// innovation statistics with the bias included.
-#[derive(Clone, Copy, Debug)]
-pub struct ConsiderUpdate<const M: usize> {
-    /// Posterior.
-    pub g: Gaussian,
-    /// Gain `K`.
-    pub k: SMatrix<f64, NX, M>,
-    /// Linearised measurement matrix of the state.
-    pub h: SMatrix<f64, M, NX>,
-    /// Squared Mahalanobis distance of the innovation against `S` with the bias terms.
-    pub d2: f64,
-    /// Gaussian log-likelihood of the innovation.
-    pub log_likelihood: f64,
-}
-
 /// Schmidt-Kalman ("consider") update: the measurement error is a white part (the
 /// model's `R`, inside `inn`) plus `H_b b`, `b` a bias of the sensor that is not
 /// estimated, with covariance `b_var I3` and cross-covariance `c` with the state
@@ -284,14 +268,14 @@ pub fn update_consider<const M: usize>(
     hb: &SMatrix<f64, M, 3>,
     b_var: f64,
     c: &BiasCross,
-) -> Result<ConsiderUpdate<M>, CovError> {
+) -> Result<(Gaussian, ConsiderGain<M>), CovError> {
     let mut post = *g;
     let u = update_consider_into(g, inn, hb, b_var, c, &mut post)?;
-    Ok(ConsiderUpdate { g: post, k: u.k, h: u.h, d2: u.d2, log_likelihood: u.log_likelihood })
+    Ok((post, u))
 }
 
-/// The gain and statistics of [`update_consider_into`] (a [`ConsiderUpdate`] without
-/// the posterior).
+/// The gain of a consider (Schmidt-Kalman) update and the innovation statistics with
+/// the bias included ([`update_consider`], [`update_consider_into`]).
 #[derive(Clone, Copy, Debug)]
 pub struct ConsiderGain<const M: usize> {
     /// Gain `K`.

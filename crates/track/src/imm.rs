@@ -253,15 +253,7 @@ impl ImmState {
         params: &MotionParams,
         t_s: f64,
     ) -> Result<ImmPrior, CovError> {
-        let mut out = ImmPrior {
-            t_s,
-            modes: self.modes,
-            c: [0.0; MAX_MODES],
-            n: self.n,
-            kinds: self.kinds,
-            mix: [[0.0; MAX_MODES]; MAX_MODES],
-            phi: [StateCov::identity(); MAX_MODES],
-        };
+        let mut out = ImmPrior::blank(self);
         self.predict_into(cfg, filter, params, t_s, &mut out)?;
         Ok(out)
     }
@@ -319,6 +311,20 @@ impl ImmState {
 }
 
 impl ImmPrior {
+    /// A prior with `state`'s modes, unit transition matrices and zero probabilities: a
+    /// value to predict into ([`ImmState::predict_into`]).
+    pub fn blank(state: &ImmState) -> Self {
+        Self {
+            t_s: state.t_s,
+            modes: state.modes,
+            c: [0.0; MAX_MODES],
+            n: state.n,
+            kinds: state.kinds,
+            mix: [[0.0; MAX_MODES]; MAX_MODES],
+            phi: [StateCov::identity(); MAX_MODES],
+        }
+    }
+
     /// Moment-matched predicted estimate (for gating and reporting).
     pub fn combined(&self) -> Gaussian {
         combine(&self.modes[..self.n], &self.c[..self.n])
@@ -398,14 +404,14 @@ impl ImmPrior {
         let mut ll = [f64::NEG_INFINITY; MAX_MODES];
         let mut failed_modes = 0u8;
         for j in 0..n {
-            let Some(u) = innovation(filter, &self.modes[j], m)
+            let Some((g, u)) = innovation(filter, &self.modes[j], m)
                 .ok()
                 .and_then(|inn| update_consider(&self.modes[j], &inn, hb, b_var, &cross[own][j]).ok())
             else {
                 failed_modes |= 1 << j;
                 continue;
             };
-            modes[j] = u.g;
+            modes[j] = g;
             ll[j] = u.log_likelihood;
             // Mode j's blocks depend only on mode j's prior blocks (read above): update
             // them in place. A mode whose update fails leaves its blocks untouched, so
@@ -784,8 +790,8 @@ mod tests {
         for j in 0..prior.n {
             let inn = innovation(FilterKind::Ekf, &prior.modes[j], &ang).unwrap();
             let c_own = prior.phi[j] * own0;
-            let u = update_consider(&prior.modes[j], &inn, &hb, b_var, &c_own).unwrap();
-            assert!((u.g.x - post.modes[j].x).norm() <= 1e-9 * post.modes[j].x.norm(), "mode {j} mean");
+            let (g, u) = update_consider(&prior.modes[j], &inn, &hb, b_var, &c_own).unwrap();
+            assert!((g.x - post.modes[j].x).norm() <= 1e-9 * post.modes[j].x.norm(), "mode {j} mean");
             own_x += (c_own - u.k * (u.h * c_own + hb * b_var)) * post.mu[j];
             let c_other = prior.phi[j] * other0;
             other_x += (c_other - u.k * (u.h * c_other)) * post.mu[j];

@@ -1256,17 +1256,7 @@ const PRIOR_POOL_MAX: usize = 64;
 impl PriorPool {
     /// A prior's allocation (contents unspecified).
     fn take(&mut self, like: &ImmState) -> Box<ImmPrior> {
-        self.0.pop().unwrap_or_else(|| {
-            Box::new(ImmPrior {
-                t_s: like.t_s,
-                modes: like.modes,
-                c: [0.0; MAX_MODES],
-                n: like.n,
-                kinds: like.kinds,
-                mix: [[0.0; MAX_MODES]; MAX_MODES],
-                phi: [StateCov::identity(); MAX_MODES],
-            })
-        })
+        self.0.pop().unwrap_or_else(|| Box::new(ImmPrior::blank(like)))
     }
 
     /// Give back a prior that is no longer needed.
