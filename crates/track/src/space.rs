@@ -1245,6 +1245,34 @@ struct SpecScratch {
     priors: PriorPool,
 }
 
+/// [`SpaceTracker::process_frame`]'s lists, kept between frames so that a frame
+/// allocates nothing for them.
+#[derive(Default)]
+struct FrameScratch {
+    used: Vec<bool>,
+    priors: Vec<(usize, Prior, Gaussian)>,
+    new_gate_priors: Vec<(usize, Gaussian)>,
+    gates: FrameGates,
+    cands: Vec<(usize, Option<Gaussian>)>,
+    los_idx: Vec<usize>,
+    lpairs: Vec<(u32, u32)>,
+    lcost: Vec<f64>,
+    lpred: Vec<(Vector4<f64>, Matrix4<f64>)>,
+    updated_los: Vec<usize>,
+}
+
+impl std::fmt::Debug for FrameScratch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FrameScratch").finish_non_exhaustive()
+    }
+}
+
+/// `used` cleared to `n` entries of `false`.
+fn sc_clear(used: &mut Vec<bool>, n: usize) {
+    used.clear();
+    used.resize(n, false);
+}
+
 /// Allocations of IMM priors (~4.5 kB each) kept for reuse: a prediction is written
 /// into one ([`ImmState::predict_into`]) instead of being built and moved to the heap.
 #[derive(Debug, Default)]
@@ -1506,6 +1534,7 @@ pub struct SpaceTracker {
     cross_scratch: Vec<ModeCross>,
     /// Allocations of the priors this thread predicts.
     prior_pool: PriorPool,
+    frame_scratch: FrameScratch,
     update_log: Option<Vec<UpdateRecord>>,
 }
 
@@ -1889,6 +1918,7 @@ impl SpaceTracker {
             frame_index: Vec::new(),
             cross_scratch: Vec::new(),
             prior_pool: PriorPool::default(),
+            frame_scratch: FrameScratch::default(),
             product_jobs: Vec::new(),
             product_patches: Vec::new(),
             update_log: None,
@@ -2269,19 +2299,40 @@ impl SpaceTracker {
         let sat_vel = self.ephem[sat as usize].vel();
         let sat_pos = Vector3::from(d0.sat_pos_eci_m);
         let nd = frame.len();
-        let mut used = vec![false; nd];
+        // The frame's lists, kept between frames (cleared here).
+        let mut sc = std::mem::take(&mut self.frame_scratch);
+        let FrameScratch {
+            used,
+            priors,
+            new_gate_priors,
+            gates,
+            cands,
+            los_idx,
+            lpairs,
+            lcost,
+            lpred,
+            updated_los,
+        } = &mut sc;
+        sc_clear(used, nd);
+        priors.clear();
+        new_gate_priors.clear();
+        gates.pairs.clear();
+        gates.pair_d2.clear();
+        gates.costs.clear();
+        cands.clear();
+        los_idx.clear();
+        lpairs.clear();
+        lcost.clear();
+        lpred.clear();
+        updated_los.clear();
 
         // ---- 3-D tracks: pre-gate, IMM prediction, gate, assignment.
-        let mut priors: Vec<(usize, Prior, Gaussian)> = Vec::new();
-        let mut new_gate_priors: Vec<(usize, Gaussian)> = Vec::new();
         let reuse_s = self.fx.cfg.gate_reuse_s;
-        let mut gates = FrameGates::default();
         let (fp, angs, ln_clutter) = self.fx.frame_setup(frame);
         // Serial pre-gate: the tracks near a line of sight of the frame (those the
         // spatial index returns, or all), each with its reusable gating prediction if it
         // has one.
         let indexed = self.index_candidates(&fp);
-        let mut cands: Vec<(usize, Option<Gaussian>)> = Vec::new();
         let mut consider = |ti: usize| {
             debug_assert_eq!(
                 self.hot[ti],
@@ -2315,7 +2366,7 @@ impl SpaceTracker {
         // IMM predictions and gates of the candidates. (Independent per track; run in
         // parallel they were slower: a frame has too few candidates, see BENCHMARKS.md.)
         let n_pred = cands.iter().filter(|c| c.1.is_none()).count() as u64;
-        for (ti, reused) in cands {
+        for (ti, reused) in cands.drain(..) {
             let (prior, comb) = match reused {
                 Some(comb) => (Prior::Reused, comb),
                 None => {
@@ -2350,13 +2401,13 @@ impl SpaceTracker {
             priors.push((ti, prior, comb));
         }
         self.stats.gating_predictions += n_pred;
-        for (ti, g) in new_gate_priors {
+        for (ti, g) in new_gate_priors.drain(..) {
             self.tracks[ti].gate_prior = Some((t, g));
         }
         let assigned = gates.assign(priors.len(), nd, &mut self.clusters, &mut self.lap);
-        let FrameGates { pairs, pair_d2, .. } = gates;
+        let (pairs, pair_d2) = (&gates.pairs, &gates.pair_d2);
         let frame_nadir = sat_vel.map(|v| nadir_frame(&sat_pos, &v));
-        for (k, (ti, prior, comb)) in priors.into_iter().enumerate() {
+        for (k, (ti, prior, comb)) in priors.drain(..).enumerate() {
             let Some(j) = assigned[k] else { continue };
             let det = &frame[j as usize];
             let tr = &self.tracks[ti];
@@ -2426,7 +2477,7 @@ impl SpaceTracker {
                         let tr = &self.tracks[ti];
                         let nis = pairs
                             .iter()
-                            .zip(&pair_d2)
+                            .zip(pair_d2)
                             .find(|(p, _)| p.0 == k as u32 && p.1 == j)
                             .map_or(f64::NAN, |(_, d)| *d);
                         log.push(UpdateRecord {
@@ -2458,10 +2509,6 @@ impl SpaceTracker {
 
         // ---- 2-D angle tracks of this sensor with what is left.
         let q = self.fx.cfg.los_q_rad2_s3;
-        let mut los_idx: Vec<usize> = Vec::new();
-        let mut lpairs: Vec<(u32, u32)> = Vec::new();
-        let mut lcost: Vec<f64> = Vec::new();
-        let mut lpred: Vec<(Vector4<f64>, Matrix4<f64>)> = Vec::new();
         let own_los: &[usize] =
             self.los_index.get(&sensor_key(sat, d0.sensor_id)).map_or(&[], |v| v.as_slice());
         for &li in own_los {
@@ -2503,13 +2550,12 @@ impl SpaceTracker {
         let lassigned = assign_in_clusters(
             los_idx.len(),
             nd,
-            &lpairs,
+            lpairs,
             |k| lcost[k] + 40.0,
             miss,
             &mut self.clusters,
             &mut self.lap,
         );
-        let mut updated_los: Vec<usize> = Vec::new();
         for (k, li) in los_idx.iter().copied().enumerate() {
             let Some(j) = lassigned[k] else { continue };
             let det = frame[j as usize];
@@ -2529,11 +2575,12 @@ impl SpaceTracker {
         }
 
         // ---- Stereo initiation from the angle tracks updated in this frame.
-        for li in updated_los {
+        for li in updated_los.drain(..) {
             if self.los[li].alive && self.los[li].hits >= self.fx.cfg.los_min_hits {
                 self.try_triangulate(li, t);
             }
         }
+        self.frame_scratch = sc;
 
         // ---- Maintenance, merging, reports.
         self.maintain(t);
