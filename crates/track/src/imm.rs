@@ -589,20 +589,31 @@ pub fn combine(gs: &[Gaussian], w: &[f64]) -> Gaussian {
 /// sum of positive-definite covariances and outer products is positive definite;
 /// the guard only catches round-off, and the prediction's guard still does).
 fn combine_unguarded(gs: &[Gaussian], w: &[f64]) -> Gaussian {
-    let total: f64 = w.iter().sum();
-    let keep = |wi: f64| wi >= MIN_COMBINE_WEIGHT * total;
-    let any = w.iter().any(|&wi| keep(wi));
-    let w_eff = |wi: f64| if !any || keep(wi) { wi } else { 0.0 };
-    let s: f64 = w.iter().map(|&wi| w_eff(wi)).sum();
+    let w_eff = effective_weights(w);
     // One component left (a mode's own estimate in most mixings over a short step):
-    // the sums below reduce to `g + 0` (its weight over the total is 1 and the spread
-    // term 0); adding +0 gives the same bits, turning a -0 entry into +0 as they do.
+    // `mixture_sums` reduces to `g + 0` (its weight over the total is 1 and the spread
+    // term 0); adding +0 gives the same bits, turning a -0 entry into +0 as it does.
     let mut live = gs.iter().zip(w).filter(|(_, wi)| w_eff(**wi) > 0.0);
     if let (Some((g, _)), None) = (live.next(), live.next())
         && all_finite(g.x.as_slice())
     {
         return Gaussian { x: g.x.map(|v| v + 0.0), p: g.p.map(|v| v + 0.0) };
     }
+    mixture_sums(gs, w, &w_eff)
+}
+
+/// The weight each component of [`combine`] counts with: its own, or 0 when its share
+/// is below [`MIN_COMBINE_WEIGHT`] and another's is not.
+fn effective_weights(w: &[f64]) -> impl Fn(f64) -> f64 {
+    let total: f64 = w.iter().sum();
+    let keep = move |wi: f64| wi >= MIN_COMBINE_WEIGHT * total;
+    let any = w.iter().any(|&wi| keep(wi));
+    move |wi: f64| if !any || keep(wi) { wi } else { 0.0 }
+}
+
+/// The moment-matched mixture's sums with the effective weights `w_eff`.
+fn mixture_sums(gs: &[Gaussian], w: &[f64], w_eff: &impl Fn(f64) -> f64) -> Gaussian {
+    let s: f64 = w.iter().map(|&wi| w_eff(wi)).sum();
     let mut x = StateVec::zeros();
     for (g, wi) in gs.iter().zip(w) {
         let wi = w_eff(*wi);
@@ -626,30 +637,10 @@ mod tests {
     use super::*;
 
     /// `combine_unguarded`'s one-component shortcut gives the bits of the general sums
-    /// (kept here as the reference), -0 entries included.
+    /// (`mixture_sums`, the reference), -0 entries included.
     #[test]
     fn single_component_mixing_is_the_general_sum_to_the_bit() {
-        fn reference(gs: &[Gaussian], w: &[f64]) -> Gaussian {
-            let total: f64 = w.iter().sum();
-            let keep = |wi: f64| wi >= MIN_COMBINE_WEIGHT * total;
-            let any = w.iter().any(|&wi| keep(wi));
-            let w_eff = |wi: f64| if !any || keep(wi) { wi } else { 0.0 };
-            let s: f64 = w.iter().map(|&wi| w_eff(wi)).sum();
-            let mut x = StateVec::zeros();
-            for (g, wi) in gs.iter().zip(w) {
-                if w_eff(*wi) > 0.0 {
-                    x += g.x * (w_eff(*wi) / s);
-                }
-            }
-            let mut p = StateCov::zeros();
-            for (g, wi) in gs.iter().zip(w) {
-                if w_eff(*wi) > 0.0 {
-                    let d = g.x - x;
-                    p += (g.p + d * d.transpose()) * (w_eff(*wi) / s);
-                }
-            }
-            Gaussian { x, p }
-        }
+        let reference = |gs: &[Gaussian], w: &[f64]| mixture_sums(gs, w, &effective_weights(w));
         let bits = |g: &Gaussian| g.x.iter().chain(g.p.iter()).map(|v| v.to_bits()).collect::<Vec<_>>();
         let mut n_single = 0;
         for case in 0..200u32 {

@@ -1267,10 +1267,23 @@ impl std::fmt::Debug for FrameScratch {
     }
 }
 
-/// `used` cleared to `n` entries of `false`.
-fn sc_clear(used: &mut Vec<bool>, n: usize) {
-    used.clear();
-    used.resize(n, false);
+impl FrameScratch {
+    /// Empty lists for a frame of `n_det` detections (none used yet).
+    fn reset(&mut self, n_det: usize) {
+        self.used.clear();
+        self.used.resize(n_det, false);
+        self.priors.clear();
+        self.new_gate_priors.clear();
+        self.gates.pairs.clear();
+        self.gates.pair_d2.clear();
+        self.gates.costs.clear();
+        self.cands.clear();
+        self.los_idx.clear();
+        self.lpairs.clear();
+        self.lcost.clear();
+        self.lpred.clear();
+        self.updated_los.clear();
+    }
 }
 
 /// Allocations of IMM priors (~4.5 kB each) kept for reuse: a prediction is written
@@ -1644,12 +1657,13 @@ impl Filtering {
     }
 
     /// Update a 3-D track (predicted to `t` in `prior`, its bias blocks `bias`) with a
-    /// detection: the posterior, written into `post` (whatever it held; to be dropped on
-    /// error), and whether the detection's angle rates were left out (outside their
-    /// gate). With a pointing bias (or bias cross-covariances already on the track) this
-    /// is the consider update; `bias` is updated in place on success and untouched on
-    /// error. A pure function of its arguments (`cross` is scratch), so that it can run
-    /// ahead on another thread (`SpecFrame`).
+    /// detection: the posterior (written straight into a new allocation made from the
+    /// track's present state `from`, no ~2.4 kB state moved about), and whether the
+    /// detection's angle rates were left out (outside their gate). With a pointing bias
+    /// (or bias cross-covariances already on the track) this is the consider update;
+    /// `bias` is updated in place on success and untouched on error. A pure function of
+    /// its arguments (`cross` is scratch), so that it can run ahead on another thread
+    /// (`SpecFrame`).
     #[allow(clippy::too_many_arguments)]
     fn update_track(
         &self,
@@ -1660,8 +1674,8 @@ impl Filtering {
         sat_vel: Option<Vector3<f64>>,
         frame: Option<&nalgebra::Matrix3<f64>>,
         t: f64,
-        post: &mut ImmState,
-    ) -> (Result<(), crate::linalg::CovError>, bool) {
+        from: &Arc<ImmState>,
+    ) -> (Result<Arc<ImmState>, crate::linalg::CovError>, bool) {
         let bv = if frame.is_some() { self.bias_var(det) } else { 0.0 };
         let (_, full_rates) = self.angle_meas(det, sat_vel, 0.0);
         let use_rates = match &full_rates {
@@ -1670,6 +1684,8 @@ impl Filtering {
         };
         let rates_ignored = full_rates.is_some() && !use_rates;
         let filter = self.cfg.filter;
+        let mut next = Arc::clone(from);
+        let post = Arc::make_mut(&mut next);
         // The update proper (`return`s and `?`s leave this closure only).
         let res = (|| {
             if bv <= 0.0 && store.blocks.is_empty() {
@@ -1767,7 +1783,7 @@ impl Filtering {
             }
             Ok(())
         })();
-        (res, rates_ignored)
+        (res.map(|()| next), rates_ignored)
     }
 
     /// Work ahead for one frame with pre-gate candidates `cands` (indices into
@@ -1831,9 +1847,6 @@ impl Filtering {
             let Some(prior) = spec.preds[k].prior.take() else { continue };
             let sn = &mut local[li];
             let mut bias = BiasStore::clone(&sn.bias);
-            // The posterior is written straight into its own allocation (a copy of the
-            // track's state there, overwritten).
-            let mut post = Arc::clone(&sn.imm);
             let (res, rates_ignored) = self.update_track(
                 &mut bias,
                 &mut sc.cross,
@@ -1842,9 +1855,8 @@ impl Filtering {
                 sat_vel,
                 frame_nadir.as_ref(),
                 t,
-                Arc::make_mut(&mut post),
+                &sn.imm,
             );
-            let res = res.map(|()| post);
             let bias = Arc::new(bias);
             let prior_c = prior.c;
             sc.priors.give(prior);
@@ -2299,8 +2311,9 @@ impl SpaceTracker {
         let sat_vel = self.ephem[sat as usize].vel();
         let sat_pos = Vector3::from(d0.sat_pos_eci_m);
         let nd = frame.len();
-        // The frame's lists, kept between frames (cleared here).
+        // The frame's lists, kept between frames.
         let mut sc = std::mem::take(&mut self.frame_scratch);
+        sc.reset(nd);
         let FrameScratch {
             used,
             priors,
@@ -2313,18 +2326,6 @@ impl SpaceTracker {
             lpred,
             updated_los,
         } = &mut sc;
-        sc_clear(used, nd);
-        priors.clear();
-        new_gate_priors.clear();
-        gates.pairs.clear();
-        gates.pair_d2.clear();
-        gates.costs.clear();
-        cands.clear();
-        los_idx.clear();
-        lpairs.clear();
-        lcost.clear();
-        lpred.clear();
-        updated_los.clear();
 
         // ---- 3-D tracks: pre-gate, IMM prediction, gate, assignment.
         let reuse_s = self.fx.cfg.gate_reuse_s;
@@ -2442,7 +2443,6 @@ impl SpaceTracker {
                     };
                     let mut bias = Arc::unwrap_or_clone(std::mem::take(&mut self.tracks[ti].bias));
                     let mut cross = std::mem::take(&mut self.cross_scratch);
-                    let mut post = Arc::clone(&self.tracks[ti].imm);
                     let (res, ri) = self.fx.update_track(
                         &mut bias,
                         &mut cross,
@@ -2451,13 +2451,13 @@ impl SpaceTracker {
                         sat_vel,
                         frame_nadir.as_ref(),
                         t,
-                        Arc::make_mut(&mut post),
+                        &self.tracks[ti].imm,
                     );
                     self.tracks[ti].bias = Arc::new(bias);
                     self.cross_scratch = cross;
                     let prior_c = prior.c;
                     self.prior_pool.give(prior);
-                    (res.map(|()| post), ri, prior_c)
+                    (res, ri, prior_c)
                 }
             };
             self.stats.rates_ignored += u64::from(rates_ignored);
